@@ -1,0 +1,34 @@
+using SpaceliftProxy;
+using SpaceliftProxy.Caching;
+using SpaceliftProxy.Configuration;
+using SpaceliftProxy.Demo;
+using SpaceliftProxy.Diagnostics;
+using SpaceliftProxy.OpenApi;
+using SpaceliftProxy.Spacelift;
+using SpaceliftProxy.Stacks;
+
+return await StartupGuard.RunAsync(async () =>
+{
+    var startup = StartupArguments.Parse(args);
+    var builder = WebApplication.CreateBuilder(startup.Remaining);
+    builder.AddProxyConfiguration(startup);
+    var demo = await DemoMode.StartIfRequestedAsync(builder, startup);
+
+    builder.Services.AddErrorResponses();
+    builder.Services.AddProxyCaching(builder.Configuration);
+    builder.Services.AddSpaceliftClient();
+    builder.Services.AddStacks();
+    builder.Services.AddApiDocumentation();
+
+    var app = builder.Build().ValidateSettings();
+    demo?.Attach(app);
+
+    app.UseErrorResponses();
+    app.MapPluginApi();
+    app.MapApiDocumentation();
+
+    await app.RunAsync();
+});
+
+/// <summary>The entry point, visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

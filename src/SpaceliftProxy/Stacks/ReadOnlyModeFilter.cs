@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Options;
+using SpaceliftProxy.Configuration;
+using SpaceliftProxy.Diagnostics;
+
+namespace SpaceliftProxy.Stacks;
+
+/// <summary>
+/// Answers 403 without calling Spacelift when <c>Spacelift:ReadOnly</c> is set; put on every route
+/// that changes something in Spacelift.
+/// </summary>
+internal sealed class ReadOnlyModeFilter(IOptions<SpaceliftOptions> options) : IEndpointFilter
+{
+    // The Node plugin's wording, which existing users and their docs already know.
+    public const string Message = "Trigger functionality is disabled. Plugin is in read-only mode.";
+
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        options.Value.ReadOnly
+            ? ValueTask.FromResult<object?>(ErrorResponses.Forbidden(Message))
+            : next(context);
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using SpaceliftProxy.Caching;
+using SpaceliftProxy.Configuration;
+using SpaceliftProxy.Spacelift;
+
+namespace SpaceliftProxy.Stacks;
+
+/// <summary>Reads stacks through the cache and triggers runs, dropping what a trigger makes stale.</summary>
+internal sealed class StackService(
+    SpaceliftClient spacelift,
+    HybridCache cache,
+    CacheKeys keys,
+    CacheInvalidation invalidation,
+    IOptions<CacheOptions> cacheOptions,
+    IOptions<SpaceliftOptions> spaceliftOptions)
+{
+    private readonly HybridCacheEntryOptions _listEntryOptions = EntryOptions(cacheOptions.Value.StacksTtl);
+    private readonly SpaceliftHost _host = spaceliftOptions.Value.Host;
+
+    /// <summary>
+    /// Returns every stack the API key sees. Concurrent misses share one call to Spacelift.
+    /// </summary>
+    public async Task<IReadOnlyList<StackSummary>> ListAsync(CancellationToken cancellationToken)
+    {
+        var list = await cache.GetOrCreateAsync(
+            keys.Stacks,
+            spacelift,
+            static async (client, cancellation) => new StackList((await client.ListStacksAsync(cancellation)).Select(StackSummary.From).ToArray()),
+            _listEntryOptions,
+            cancellationToken: cancellationToken);
+
+        return list.Stacks;
+    }
+
+    /// <summary>Triggers a run on a stack and drops the cached entries the run makes stale.</summary>
+    public async Task<TriggeredRun> TriggerAsync(string stackId, string? commitSha, string? runType, CancellationToken cancellationToken)
+    {
+        var run = await spacelift.TriggerRunAsync(stackId, commitSha, runType, cancellationToken);
+
+        // The run exists now whatever the caller does, so the cache is cleaned even if they hang up.
+        await invalidation.StackChangedAsync(stackId, CancellationToken.None);
+
+        var runId = run.Id ?? throw new SpaceliftInvalidResponseException("Spacelift's runTrigger answer has no run id.");
+
+        return new TriggeredRun(runId, run.State, run.Type, _host.RunPage(stackId, runId));
+    }
+
+    private static HybridCacheEntryOptions EntryOptions(TimeSpan lifetime) =>
+        lifetime > TimeSpan.Zero
+            ? new HybridCacheEntryOptions { Expiration = lifetime, LocalCacheExpiration = lifetime }
+            : new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableLocalCache | HybridCacheEntryFlags.DisableDistributedCache };
+}

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using SpaceliftProxy.Diagnostics;
+
+namespace SpaceliftProxy.Stacks;
+
+internal static class StacksApi
+{
+    public static IServiceCollection AddStacks(this IServiceCollection services)
+    {
+        services.AddSingleton<StackService>();
+        services.AddSingleton<StackRouteValues>();
+        services.AddSingleton<ReadOnlyModeFilter>();
+
+        return services;
+    }
+
+    /// <summary>Maps the routes the Spacelift frontend plugin calls, under one base path.</summary>
+    public static RouteGroupBuilder MapStacksApi(this RouteGroupBuilder api)
+    {
+        var stacks = api.MapGroup("/stacks")
+            .WithTags("Stacks")
+            .AddEndpointFilter<StackRouteValues>()
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+
+        stacks.MapGet("", ListStacks)
+            .WithSummary("Lists every stack the API key can see.");
+
+        stacks.MapPost("/{stackId}/trigger", TriggerRun)
+            .WithSummary("Triggers a tracked run on the stack's tracked commit.")
+            .AddEndpointFilter<ReadOnlyModeFilter>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        // Paths such as /stacks//trigger match no route above; answer them as bad input, not as a missing route.
+        stacks.MapMethods("/{**rest}", [HttpMethods.Get, HttpMethods.Post], MalformedStackPath)
+            .ExcludeFromDescription();
+
+        return api;
+    }
+
+    public static async Task<Ok<IReadOnlyList<StackSummary>>> ListStacks(StackService stacks, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await stacks.ListAsync(cancellationToken));
+
+    public static async Task<Ok<TriggeredRun>> TriggerRun(string stackId, StackService stacks, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await stacks.TriggerAsync(stackId, commitSha: null, runType: null, cancellationToken));
+
+    public static ProblemHttpResult MalformedStackPath(string? rest, HttpRequest request) =>
+        rest is null || rest.StartsWith('/') || rest.Length == 0
+            ? ErrorResponses.BadRequest("The stack id is empty.")
+            : ErrorResponses.NotFound($"No route matches {request.Method} {request.Path}.");
+}
