@@ -17,6 +17,7 @@ internal static class CachingServiceCollectionExtensions
     public static IServiceCollection AddProxyCaching(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<CacheKeys>();
+        services.AddSingleton<ResponseCache>();
         services.AddHybridCache(options =>
         {
             options.MaximumPayloadBytes = MaximumPayloadBytes;

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using SpaceliftProxy.Spacelift;
 
 namespace SpaceliftProxy.Stacks;
@@ -32,10 +31,6 @@ internal sealed record StackSummary(
 }
 
 internal sealed record SpaceSummary(string Id, string Name);
-
-/// <summary>The cached stack list; immutable, so the memory cache hands out one shared instance.</summary>
-[ImmutableObject(true)]
-internal sealed record StackList(IReadOnlyList<StackSummary> Stacks);
 
 /// <summary>The run a trigger created.</summary>
 /// <param name="Url">The run's page in the Spacelift web UI.</param>

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using SpaceliftProxy.Caching;
 using SpaceliftProxy.Configuration;
@@ -9,29 +8,24 @@ namespace SpaceliftProxy.Stacks;
 /// <summary>Reads stacks through the cache and triggers runs, dropping what a trigger makes stale.</summary>
 internal sealed class StackService(
     SpaceliftClient spacelift,
-    HybridCache cache,
+    ResponseCache cache,
     CacheKeys keys,
     CacheInvalidation invalidation,
     IOptions<CacheOptions> cacheOptions,
     IOptions<SpaceliftOptions> spaceliftOptions)
 {
-    private readonly HybridCacheEntryOptions _listEntryOptions = EntryOptions(cacheOptions.Value.StacksTtl);
+    private readonly CacheEntry _listEntry = new("stacks", keys.Stacks, cacheOptions.Value.StacksTtl);
     private readonly SpaceliftHost _host = spaceliftOptions.Value.Host;
 
-    /// <summary>
-    /// Returns every stack the API key sees. Concurrent misses share one call to Spacelift.
-    /// </summary>
-    public async Task<IReadOnlyList<StackSummary>> ListAsync(CancellationToken cancellationToken)
-    {
-        var list = await cache.GetOrCreateAsync(
-            keys.Stacks,
-            spacelift,
-            static async (client, cancellation) => new StackList((await client.ListStacksAsync(cancellation)).Select(StackSummary.From).ToArray()),
-            _listEntryOptions,
-            cancellationToken: cancellationToken);
+    /// <summary>How long a stack list is reused.</summary>
+    public TimeSpan ListLifetime => _listEntry.Lifetime;
 
-        return list.Stacks;
-    }
+    /// <summary>Returns every stack the API key sees. Concurrent misses share one call to Spacelift.</summary>
+    public Task<CacheResult<IReadOnlyList<StackSummary>>> ListAsync(CancellationToken cancellationToken) =>
+        cache.GetOrFetchAsync<IReadOnlyList<StackSummary>>(
+            _listEntry,
+            async cancellation => (await spacelift.ListStacksAsync(cancellation)).Select(StackSummary.From).ToArray(),
+            cancellationToken);
 
     /// <summary>Triggers a run on a stack and drops the cached entries the run makes stale.</summary>
     public async Task<TriggeredRun> TriggerAsync(string stackId, string? commitSha, string? runType, CancellationToken cancellationToken)
@@ -45,9 +39,4 @@ internal sealed class StackService(
 
         return new TriggeredRun(runId, run.State, run.Type, _host.RunPage(stackId, runId));
     }
-
-    private static HybridCacheEntryOptions EntryOptions(TimeSpan lifetime) =>
-        lifetime > TimeSpan.Zero
-            ? new HybridCacheEntryOptions { Expiration = lifetime, LocalCacheExpiration = lifetime }
-            : new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableLocalCache | HybridCacheEntryFlags.DisableDistributedCache };
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using SpaceliftProxy.Caching;
 using SpaceliftProxy.Diagnostics;
 
 namespace SpaceliftProxy.Stacks;
@@ -41,8 +42,14 @@ internal static class StacksApi
         return api;
     }
 
-    public static async Task<Ok<IReadOnlyList<StackSummary>>> ListStacks(StackService stacks, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await stacks.ListAsync(cancellationToken));
+    public static async Task<Ok<IReadOnlyList<StackSummary>>> ListStacks(
+        StackService stacks, HttpResponse response, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var result = await stacks.ListAsync(cancellationToken);
+        CacheStatusHeader.Set(response, result, stacks.ListLifetime, time);
+
+        return TypedResults.Ok(result.Value);
+    }
 
     public static async Task<Ok<TriggeredRun>> TriggerRun(string stackId, StackService stacks, CancellationToken cancellationToken) =>
         TypedResults.Ok(await stacks.TriggerAsync(stackId, commitSha: null, runType: null, cancellationToken));

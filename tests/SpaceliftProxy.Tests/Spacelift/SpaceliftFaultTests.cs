@@ -20,6 +20,9 @@ public sealed class SpaceliftFaultTests
         {
             settings["Spacelift:Timeout"] = "00:00:01";
             settings["Cache:StacksTtl"] = "00:00:00";
+
+            // These tests check how each failure is reported, so no stale copy may stand in for it.
+            settings["Cache:StaleIfErrorWindow"] = "00:00:00";
         });
         _client = _proxy.CreateClient();
 

@@ -1,0 +1,134 @@
+using System.ComponentModel;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using SpaceliftProxy.Configuration;
+using SpaceliftProxy.Spacelift;
+
+namespace SpaceliftProxy.Caching;
+
+/// <summary>Where a cached answer came from.</summary>
+internal enum CacheOutcome
+{
+    /// <summary>Served from memory or Redis within its lifetime.</summary>
+    Hit,
+
+    /// <summary>Fetched from Spacelift for this request, or for a concurrent one it waited for.</summary>
+    Miss,
+
+    /// <summary>Spacelift failed, so the last good copy was served instead.</summary>
+    Stale,
+}
+
+/// <summary>What one kind of cached Spacelift data is called, where it lives and for how long.</summary>
+/// <param name="Kind">Entry kind for logs and metrics, such as <c>stacks</c>.</param>
+/// <param name="Tags">Tags that invalidation removes the entry by.</param>
+internal sealed record CacheEntry(string Kind, string Key, TimeSpan Lifetime, IReadOnlyCollection<string>? Tags = null);
+
+/// <summary>A value with how it was obtained and when it was fetched from Spacelift.</summary>
+internal sealed record CacheResult<T>(T Value, CacheOutcome Outcome, DateTimeOffset FetchedAt);
+
+/// <summary>A cached value and when it was fetched; immutable, so memory hits share one instance.</summary>
+[ImmutableObject(true)]
+internal sealed record CacheEnvelope<T>(T Value, DateTimeOffset FetchedAt);
+
+/// <summary>
+/// Cache-aside for Spacelift reads: the one place that decides how long answers are reused and
+/// what happens when Spacelift fails. Concurrent misses for a key share one fetch. Every good
+/// fetch also stores a last good copy, kept for <see cref="CacheOptions.StaleIfErrorWindow"/>, which
+/// is served when Spacelift is unavailable, slow or rate limiting.
+/// </summary>
+internal sealed partial class ResponseCache(
+    HybridCache cache,
+    IOptions<CacheOptions> options,
+    TimeProvider time,
+    ILogger<ResponseCache> logger)
+{
+    private static readonly HybridCacheEntryOptions ReadOnly = new()
+    {
+        Flags = HybridCacheEntryFlags.DisableLocalCacheWrite | HybridCacheEntryFlags.DisableDistributedCacheWrite | HybridCacheEntryFlags.DisableUnderlyingData,
+    };
+
+    private readonly HybridCache _cache = cache;
+    private readonly TimeProvider _time = time;
+    private readonly TimeSpan _staleWindow = options.Value.StaleIfErrorWindow;
+    private readonly HybridCacheEntryOptions _lastGoodOptions = new()
+    {
+        Expiration = options.Value.StaleIfErrorWindow > TimeSpan.Zero ? options.Value.StaleIfErrorWindow : TimeSpan.FromSeconds(1),
+        LocalCacheExpiration = options.Value.StaleIfErrorWindow > TimeSpan.Zero ? options.Value.StaleIfErrorWindow : TimeSpan.FromSeconds(1),
+    };
+
+    /// <summary>
+    /// Returns the cached value of <paramref name="entry"/>, fetching it when it is missing or
+    /// expired, and the last good copy when the fetch fails in a way that stale data can bridge.
+    /// </summary>
+    public async Task<CacheResult<T>> GetOrFetchAsync<T>(CacheEntry entry, Func<CancellationToken, Task<T>> fetch, CancellationToken cancellationToken)
+    {
+        var state = new FetchState<T>(this, entry, fetch);
+        try
+        {
+            var envelope = await _cache.GetOrCreateAsync(
+                entry.Key,
+                state,
+                static (fetchState, cancellation) => fetchState.FetchAsync(cancellation),
+                FreshOptions(entry.Lifetime),
+                entry.Tags,
+                cancellationToken);
+
+            return new CacheResult<T>(envelope.Value, state.Fetched ? CacheOutcome.Miss : CacheOutcome.Hit, envelope.FetchedAt);
+        }
+        catch (SpaceliftException ex) when (CanBridge(ex) && _staleWindow > TimeSpan.Zero)
+        {
+            var lastGood = await _cache.GetOrCreateAsync<CacheEnvelope<T>?>(
+                LastGoodKey(entry.Key), static _ => ValueTask.FromResult<CacheEnvelope<T>?>(null), ReadOnly, cancellationToken: cancellationToken);
+            if (lastGood is null || _time.GetUtcNow() - lastGood.FetchedAt > _staleWindow)
+            {
+                throw;
+            }
+
+            Log.ServingStale(logger, entry.Kind, entry.Key, _time.GetUtcNow() - lastGood.FetchedAt, ex.GetType().Name, ex.Message);
+
+            return new CacheResult<T>(lastGood.Value, CacheOutcome.Stale, lastGood.FetchedAt);
+        }
+    }
+
+    /// <summary>
+    /// True for failures of Spacelift itself. A rejected key, missing permission or unknown stack
+    /// is an answer, not an outage, and is returned as is.
+    /// </summary>
+    private static bool CanBridge(SpaceliftException exception) =>
+        exception is SpaceliftUnavailableException
+            or SpaceliftTimeoutException
+            or SpaceliftRateLimitedException
+            or SpaceliftInvalidResponseException
+            or SpaceliftRequestFailedException;
+
+    private static string LastGoodKey(string key) => key + ":last-good";
+
+    private static HybridCacheEntryOptions FreshOptions(TimeSpan lifetime) =>
+        lifetime > TimeSpan.Zero
+            ? new HybridCacheEntryOptions { Expiration = lifetime, LocalCacheExpiration = lifetime }
+            : new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableLocalCache | HybridCacheEntryFlags.DisableDistributedCache };
+
+    private sealed class FetchState<T>(ResponseCache owner, CacheEntry entry, Func<CancellationToken, Task<T>> fetch)
+    {
+        public bool Fetched { get; private set; }
+
+        public async ValueTask<CacheEnvelope<T>> FetchAsync(CancellationToken cancellationToken)
+        {
+            var envelope = new CacheEnvelope<T>(await fetch(cancellationToken), owner._time.GetUtcNow());
+            Fetched = true;
+            if (owner._staleWindow > TimeSpan.Zero)
+            {
+                await owner._cache.SetAsync(LastGoodKey(entry.Key), envelope, owner._lastGoodOptions, cancellationToken: cancellationToken);
+            }
+
+            return envelope;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 2300, Level = LogLevel.Warning, Message = "Serving {Kind} from {Age} ago ({Key}) because Spacelift failed: {FailureKind}: {Reason}")]
+        public static partial void ServingStale(ILogger logger, string kind, string key, TimeSpan age, string failureKind, string reason);
+    }
+}
