@@ -1,3 +1,4 @@
+using SpaceliftProxy.Auth;
 using SpaceliftProxy.Diagnostics;
 using SpaceliftProxy.Stacks;
 
@@ -17,7 +18,9 @@ internal static class PluginApi
         foreach (var basePath in BasePaths)
         {
             app.MapGroup(basePath)
+                .RequireBackstageCredentials()
                 .MapPluginHealthApi()
+                .MapPluginAuthApi()
                 .MapStacksApi();
         }
 

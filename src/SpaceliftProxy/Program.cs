@@ -1,4 +1,5 @@
 using SpaceliftProxy;
+using SpaceliftProxy.Auth;
 using SpaceliftProxy.Caching;
 using SpaceliftProxy.Configuration;
 using SpaceliftProxy.Demo;
@@ -15,6 +16,7 @@ return await StartupGuard.RunAsync(async () =>
     var demo = await DemoMode.StartIfRequestedAsync(builder, startup);
 
     builder.Services.AddErrorResponses();
+    builder.Services.AddBackstageAuth();
     builder.Services.AddProxyCaching(builder.Configuration);
     builder.Services.AddSpaceliftClient();
     builder.Services.AddStacks();
@@ -24,6 +26,7 @@ return await StartupGuard.RunAsync(async () =>
     demo?.Attach(app);
 
     app.UseErrorResponses();
+    app.UseBackstageAuth();
     app.MapPluginApi();
     app.MapApiDocumentation();
 

@@ -33,11 +33,12 @@ internal static class StartupGuard
         }
         catch (OptionsValidationException ex)
         {
-            await Console.Error.WriteLineAsync("Spacelift Proxy cannot start because of invalid settings:");
-            foreach (var failure in ex.Failures)
-            {
-                await Console.Error.WriteLineAsync($"  - {failure}");
-            }
+            await WriteFailuresAsync(ex.Failures);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(inner => inner is OptionsValidationException))
+        {
+            // The start-up validator reports each options class with invalid settings as one inner exception.
+            await WriteFailuresAsync(ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(inner => inner.Failures));
         }
         catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
@@ -45,5 +46,14 @@ internal static class StartupGuard
         }
 
         return 1;
+    }
+
+    private static async Task WriteFailuresAsync(IEnumerable<string> failures)
+    {
+        await Console.Error.WriteLineAsync("Spacelift Proxy cannot start because of invalid settings:");
+        foreach (var failure in failures)
+        {
+            await Console.Error.WriteLineAsync($"  - {failure}");
+        }
     }
 }

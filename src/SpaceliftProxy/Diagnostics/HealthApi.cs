@@ -6,6 +6,7 @@ internal static class HealthApi
     public static RouteGroupBuilder MapPluginHealthApi(this RouteGroupBuilder api)
     {
         api.MapGet("/health", () => TypedResults.Ok(HealthStatus.Ok))
+            .AllowAnonymous()
             .WithTags("Health")
             .WithSummary("Answers while the service runs; needs no credentials.");
 

@@ -25,6 +25,8 @@ internal static class ApiDocumentation
             options.SupportNonNullableReferenceTypes();
             options.CustomSchemaIds(type => type.Name);
             options.SchemaFilter<ErrorMemberSchemaFilter>();
+            options.AddSecurityDefinition(BackstageSecurityFilter.SchemeName, BackstageSecurityFilter.Scheme);
+            options.OperationFilter<BackstageSecurityFilter>();
         });
 
         return services;

@@ -1,3 +1,4 @@
+using SpaceliftProxy.Auth;
 using SpaceliftProxy.Spacelift;
 
 namespace SpaceliftProxy.Stacks;
@@ -34,4 +35,4 @@ internal sealed record SpaceSummary(string Id, string Name);
 
 /// <summary>The run a trigger created.</summary>
 /// <param name="Url">The run's page in the Spacelift web UI.</param>
-internal sealed record TriggeredRun(string Id, string? State, string? Type, Uri Url);
+internal sealed record TriggeredRun(string Id, string? State, string? Type, Uri Url) : IRunResult;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using SpaceliftProxy.Auth;
 using SpaceliftProxy.Caching;
 using SpaceliftProxy.Diagnostics;
 
@@ -30,6 +31,7 @@ internal static class StacksApi
 
         stacks.MapPost("/{stackId}/trigger", TriggerRun)
             .WithSummary("Triggers a tracked run on the stack's tracked commit.")
+            .RequireRunAction(RunAction.Trigger)
             .AddEndpointFilter<ReadOnlyModeFilter>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)

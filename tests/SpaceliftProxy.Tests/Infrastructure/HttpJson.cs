@@ -23,6 +23,21 @@ public static class HttpJson
         return (response, await ReadAsync(response));
     }
 
+    /// <summary>Sends a request with no body and, when given, this Authorization header value as is.</summary>
+    public static async Task<(HttpResponseMessage Response, JsonElement Body)> SendAsync(
+        HttpClient client, HttpMethod method, string path, string? authorization)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        var response = await client.SendAsync(request).WaitAsync(Timeout);
+
+        return (response, await ReadAsync(response));
+    }
+
     public static async Task<JsonElement> ReadAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync().WaitAsync(Timeout);

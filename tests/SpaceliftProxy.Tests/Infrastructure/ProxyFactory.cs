@@ -6,7 +6,9 @@ using SpaceliftProxy.FakeSpacelift;
 namespace SpaceliftProxy.Tests.Infrastructure;
 
 /// <summary>The service in a test host, configured with settings as an operator would give them.</summary>
-public sealed class ProxyFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+/// <param name="configureHost">Changes to the host after the service's own, such as a test clock or log sink.</param>
+public sealed class ProxyFactory(IReadOnlyDictionary<string, string?> settings, Action<IWebHostBuilder>? configureHost = null)
+    : WebApplicationFactory<Program>
 {
     /// <summary>Settings that point the service at a Spacelift stand-in, with Redis when a connection string is given.</summary>
     public static Dictionary<string, string?> SettingsFor(FakeSpaceliftServer spacelift, string? redis = null) => new()
@@ -20,12 +22,16 @@ public sealed class ProxyFactory(IReadOnlyDictionary<string, string?> settings) 
     };
 
     /// <summary>Starts the service against the stand-in, with Redis when a connection string is given.</summary>
-    public static ProxyFactory For(FakeSpaceliftServer spacelift, string? redis = null, Action<Dictionary<string, string?>>? configure = null)
+    public static ProxyFactory For(
+        FakeSpaceliftServer spacelift,
+        string? redis = null,
+        Action<Dictionary<string, string?>>? configure = null,
+        Action<IWebHostBuilder>? configureHost = null)
     {
         var settings = SettingsFor(spacelift, redis);
         configure?.Invoke(settings);
 
-        return new ProxyFactory(settings);
+        return new ProxyFactory(settings, configureHost);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -37,5 +43,6 @@ public sealed class ProxyFactory(IReadOnlyDictionary<string, string?> settings) 
         }
 
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        configureHost?.Invoke(builder);
     }
 }
