@@ -30,7 +30,6 @@ internal static partial class BackstageAuth
         services.AddOptions<BackstageAuthOptions>()
             .BindConfiguration(BackstageAuthOptions.SectionName)
             .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BackstageAuthOptions>, BackstageAuthOptionsValidator>();
         services.AddSingleton<IValidateOptions<BackstageAuthOptions>, BackstageAuthSettingsValidator>();
 
         services.AddSingleton(provider => BackstageAuthSettings.Read(

@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
-
 namespace SpaceliftProxy.Auth;
 
 /// <summary>
@@ -48,18 +45,15 @@ internal sealed class BackstageAuthOptions
     public ActionAllowListOptions ActionAllowList { get; set; } = new();
 
     /// <summary>Maximum number of run triggers per caller per minute. Default 10; 0 turns the limit off.</summary>
-    [Range(0, 100_000, ErrorMessage = "Backstage:Auth:TriggersPerMinute must be between 0 and 100000")]
     public int TriggersPerMinute { get; set; } = 10;
 
     /// <summary>
     /// Minimum time between two fetches of the same JWKS. A token naming an unknown key id fetches
     /// the keys again only after this interval, so forged key ids cannot flood Backstage. Default 5 s.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Backstage:Auth:JwksRefetchInterval must be between 00:00:01 and 00:10:00")]
     public TimeSpan JwksRefetchInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Maximum time one call to Backstage (JWKS, user info) may take. Default 5 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "Backstage:Auth:BackstageTimeout must be between 00:00:00.100 and 00:01:00")]
     public TimeSpan BackstageTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
 
@@ -135,6 +129,3 @@ internal sealed class ActionAllowListOptions
 
     public bool IsEmpty => Users.Count == 0 && Groups.Count == 0 && Services.Count == 0;
 }
-
-[OptionsValidator]
-internal sealed partial class BackstageAuthOptionsValidator : IValidateOptions<BackstageAuthOptions>;

@@ -77,6 +77,12 @@ internal sealed class BackstageAuthSettings
                 "or set Backstage:Auth:DangerouslyDisableDefaultAuthPolicy to true to accept requests without credentials.");
         }
 
+        // NOTE: these ranges are not DataAnnotations attributes because the options validator generator
+        // of Microsoft.Extensions.Options 10.0 ignores RangeAttribute.ErrorMessage, so its messages would not name the setting.
+        ValidateRange(options.TriggersPerMinute, 0, 100_000, "TriggersPerMinute", errors);
+        ValidateRange(options.JwksRefetchInterval, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), "JwksRefetchInterval", errors);
+        ValidateRange(options.BackstageTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1), "BackstageTimeout", errors);
+
         ValidateEntityRefs(options.ActionAllowList.Users, "Users", "user", errors);
         ValidateEntityRefs(options.ActionAllowList.Groups, "Groups", "group", errors);
         for (var i = 0; i < options.ActionAllowList.Services.Count; i++)
@@ -96,6 +102,15 @@ internal sealed class BackstageAuthSettings
         }
 
         return new BackstageAuthSettings(discovery, externalAccess, algorithm, errors, warnings);
+    }
+
+    private static void ValidateRange<T>(T value, T minimum, T maximum, string name, List<string> errors)
+        where T : IComparable<T>
+    {
+        if (value.CompareTo(minimum) < 0 || value.CompareTo(maximum) > 0)
+        {
+            errors.Add($"Backstage:Auth:{name} is {value}: it must be between {minimum} and {maximum}.");
+        }
     }
 
     private static void ValidateEntityRefs(List<string> refs, string listName, string defaultKind, List<string> errors)

@@ -51,7 +51,7 @@ internal sealed partial class BackstageDiscovery
         foreach (var endpoint in configuration.GetSection(EndpointsKey).GetChildren())
         {
             var key = $"{EndpointsKey}:{endpoint.Key}";
-            var target = endpoint["Target"] ?? endpoint.GetSection("Target")["Internal"];
+            var target = NullIfEmpty(endpoint["Target"]) ?? NullIfEmpty(endpoint.GetSection("Target")["Internal"]);
             var plugins = endpoint.GetSection("Plugins").GetChildren().Select(plugin => plugin.Value).OfType<string>().ToArray();
             if (target is null)
             {
@@ -87,6 +87,8 @@ internal sealed partial class BackstageDiscovery
 
         return target is null ? null : Substitute(target, pluginId);
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static string Substitute(string target, string pluginId) =>
         PluginIdPlaceholder().Replace(target, Uri.EscapeDataString(pluginId));

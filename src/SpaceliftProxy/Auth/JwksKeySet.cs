@@ -32,6 +32,7 @@ internal sealed partial class JwksKeySet
     private readonly TimeProvider _time;
     private readonly TimeSpan _refetchInterval;
     private readonly ILogger _logger;
+    private readonly bool _notFoundMeansUnknownIssuer;
     private readonly Lock _gate = new();
 
     private KeySnapshot? _keys;
@@ -40,10 +41,16 @@ internal sealed partial class JwksKeySet
     private string? _lastFailure;
     private bool _lastFailureWasNotFound;
 
-    public JwksKeySet(Uri url, string owner, IHttpClientFactory httpClientFactory, TimeProvider time, TimeSpan refetchInterval, ILogger logger)
+    /// <param name="notFoundMeansUnknownIssuer">
+    /// True for a plugin's keys, where 404 means no such plugin and the token is rejected with 401.
+    /// False for the auth backend, where 404 means a wrong URL and requests get 503.
+    /// </param>
+    public JwksKeySet(
+        Uri url, string owner, bool notFoundMeansUnknownIssuer, IHttpClientFactory httpClientFactory, TimeProvider time, TimeSpan refetchInterval, ILogger logger)
     {
         Url = url;
         Owner = owner;
+        _notFoundMeansUnknownIssuer = notFoundMeansUnknownIssuer;
         _httpClientFactory = httpClientFactory;
         _time = time;
         _refetchInterval = refetchInterval;
@@ -184,7 +191,7 @@ internal sealed partial class JwksKeySet
                 : $"The token's signing key '{keyId}' is not among the keys of {Owner} at {Url}.");
         }
 
-        if (_lastFailureWasNotFound)
+        if (_lastFailureWasNotFound && _notFoundMeansUnknownIssuer)
         {
             return CredentialsRejectedException.Invalid($"The token's issuer is unknown: {Owner} publishes no keys at {Url} (HTTP 404).");
         }
@@ -242,6 +249,6 @@ internal sealed partial class JwksKeySet
 internal sealed class JwksKeySetFactory(
     IHttpClientFactory httpClientFactory, TimeProvider time, IOptions<BackstageAuthOptions> options, ILogger<JwksKeySet> logger)
 {
-    public JwksKeySet Create(Uri url, string owner) =>
-        new(url, owner, httpClientFactory, time, options.Value.JwksRefetchInterval, logger);
+    public JwksKeySet Create(Uri url, string owner, bool notFoundMeansUnknownIssuer) =>
+        new(url, owner, notFoundMeansUnknownIssuer, httpClientFactory, time, options.Value.JwksRefetchInterval, logger);
 }

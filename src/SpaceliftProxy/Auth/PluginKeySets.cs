@@ -37,7 +37,7 @@ internal sealed class PluginKeySets
             jwksUrl = authBaseUrl + "/.well-known/jwks.json";
         }
 
-        UserTokenKeys = string.IsNullOrWhiteSpace(jwksUrl) ? null : factory.Create(new Uri(jwksUrl), "Backstage's auth backend");
+        UserTokenKeys = string.IsNullOrWhiteSpace(jwksUrl) ? null : factory.Create(new Uri(jwksUrl), "Backstage's auth backend", notFoundMeansUnknownIssuer: false);
     }
 
     /// <summary>Keys of the auth backend, or null when neither a base URL nor a JWKS URL is configured.</summary>
@@ -73,7 +73,7 @@ internal sealed class PluginKeySets
                     $"Plugin tokens from more than {Capacity} different plugins arrived recently; the token from plugin '{pluginId}' cannot be verified now. Try again later.");
             }
 
-            keySet = _factory.Create(new Uri(baseUrl + JwksPath), $"plugin '{pluginId}'");
+            keySet = _factory.Create(new Uri(baseUrl + JwksPath), $"plugin '{pluginId}'", notFoundMeansUnknownIssuer: true);
             _plugins[pluginId] = keySet;
 
             return keySet;
