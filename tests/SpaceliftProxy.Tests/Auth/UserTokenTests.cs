@@ -345,6 +345,21 @@ public sealed class UserTokenTests : BarrierTestBase
     }
 
     [Test]
+    public async Task UnmatchedRoutes_AnswerWithoutCredentials()
+    {
+        await using var proxy = CreateProxy();
+        using var client = proxy.CreateClient();
+
+        var (unknown, _) = await HttpJson.GetAsync(client, "/api/spacelift-io/no-such-route");
+        var (wrongMethod, _) = await HttpJson.SendAsync(client, HttpMethod.Delete, StacksPath, authorization: null);
+        var (underStacks, underStacksBody) = await HttpJson.GetAsync(client, StacksPath + "/x/y/z");
+
+        Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That(wrongMethod.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+        Assert.That(AssertUnauthorized(underStacks, underStacksBody), Does.StartWith("Missing credentials"), "the catch-all under /stacks is a route");
+    }
+
+    [Test]
     public async Task SameToken_SignatureCheckedOnce()
     {
         await using var proxy = CreateProxy();
