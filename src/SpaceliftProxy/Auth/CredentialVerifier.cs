@@ -10,8 +10,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace SpaceliftProxy.Auth;
 
 /// <summary>
-/// Turns a bearer token into the Backstage caller it stands for, checking it as Backstage's
-/// <c>DefaultAuthService</c> does, or rejects it with the reason.
+/// Verifies a bearer token as Backstage's <c>DefaultAuthService</c> does and returns the Backstage
+/// caller it identifies, or rejects it with the reason.
 /// </summary>
 /// <remarks>
 /// <para>The header's <c>typ</c> decides how a token is checked:</para>
@@ -73,7 +73,7 @@ internal sealed partial class CredentialVerifier
         _time = time;
     }
 
-    /// <summary>Returns the caller a token stands for.</summary>
+    /// <summary>Returns the caller that a token identifies.</summary>
     /// <exception cref="CredentialsRejectedException">The token is rejected, and the message gives the reason.</exception>
     public async ValueTask<BackstageCredentials> VerifyAsync(string token, CancellationToken cancellationToken)
     {
@@ -301,7 +301,7 @@ internal sealed partial class CredentialVerifier
 
     private async ValueTask EnsureSignatureAsync(JsonWebToken jwt, IReadOnlyList<SecurityKey> keys, string kind)
     {
-        // Only the signature is left to IdentityModel; algorithm, claims and lifetime are checked here
+        // IdentityModel checks only the signature. Algorithm, claims and lifetime are checked here,
         // against this service's clock and with Backstage's rules.
         var parameters = new TokenValidationParameters
         {
@@ -432,15 +432,26 @@ internal sealed partial class CredentialVerifier
 
     private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>Shortens a value taken from the token before it goes into a message.</summary>
+    /// <summary>
+    /// Shortens a value taken from the token and replaces its control characters before it goes into
+    /// a message, so a crafted token cannot forge lines in the log.
+    /// </summary>
     private static string Echo(string? value)
     {
-        if (value is null || value.Length <= MaxEchoedLength)
+        if (string.IsNullOrEmpty(value))
         {
-            return value ?? "";
+            return "";
         }
 
-        return value[..MaxEchoedLength] + "…";
+        var shortened = value.Length <= MaxEchoedLength ? value : value[..MaxEchoedLength] + "…";
+
+        return string.Create(shortened.Length, shortened, (span, text) =>
+        {
+            for (var i = 0; i < text.Length; i++)
+            {
+                span[i] = char.IsControl(text[i]) ? '?' : text[i];
+            }
+        });
     }
 
     [GeneratedRegex("^[a-z0-9_-]+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

@@ -136,7 +136,7 @@ public sealed class UserTokenTests : BarrierTestBase
     }
 
     [Test]
-    public async Task TokenSignedByUnpublishedKeyWithKnownKid_Answers401()
+    public async Task ForgedTokenWithKnownKid_Answers401()
     {
         await using var proxy = CreateProxy();
         using var client = proxy.CreateClient();
@@ -285,6 +285,22 @@ public sealed class UserTokenTests : BarrierTestBase
         var (response, body) = await GetStacksAsync(client, token);
 
         Assert.That(AssertUnauthorized(response, body), Does.Contain("type 'JWT' is not accepted"));
+    }
+
+    [Test]
+    public async Task TokenTypeWithLineBreak_EchoedWithoutIt()
+    {
+        await using var proxy = CreateProxy();
+        using var client = proxy.CreateClient();
+        var token = Backstage.IssueUserToken(customize: (header, payload) =>
+        {
+            header["typ"] = "JWT\nfake log line";
+            payload["aud"] = "catalog";
+        });
+
+        var (response, body) = await GetStacksAsync(client, token);
+
+        Assert.That(AssertUnauthorized(response, body), Does.Contain("type 'JWT?fake log line' is not accepted"));
     }
 
     [Test]
