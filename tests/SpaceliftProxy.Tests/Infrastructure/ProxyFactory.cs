@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SpaceliftProxy.FakeSpacelift;
 
@@ -8,6 +9,9 @@ namespace SpaceliftProxy.Tests.Infrastructure;
 /// <summary>The service in a test host, configured with settings as an operator would give them.</summary>
 public sealed class ProxyFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
+    /// <summary>Services to add or replace after the service's own, such as an in-memory trace exporter.</summary>
+    public Action<IServiceCollection>? ConfigureTestServices { get; init; }
+
     /// <summary>Settings that point the service at a Spacelift stand-in, with Redis when a connection string is given.</summary>
     public static Dictionary<string, string?> SettingsFor(FakeSpaceliftServer spacelift, string? redis = null) => new()
     {
@@ -17,15 +21,22 @@ public sealed class ProxyFactory(IReadOnlyDictionary<string, string?> settings) 
         ["Spacelift:Timeout"] = "00:00:05",
         ["ConnectionStrings:Redis"] = redis ?? "",
         ["Backstage:Auth:DangerouslyDisableDefaultAuthPolicy"] = "true",
+
+        // Test hosts stop at once; shutdown tests set a drain delay of their own.
+        ["Shutdown:DrainDelay"] = "00:00:00",
     };
 
     /// <summary>Starts the service against the stand-in, with Redis when a connection string is given.</summary>
-    public static ProxyFactory For(FakeSpaceliftServer spacelift, string? redis = null, Action<Dictionary<string, string?>>? configure = null)
+    public static ProxyFactory For(
+        FakeSpaceliftServer spacelift,
+        string? redis = null,
+        Action<Dictionary<string, string?>>? configure = null,
+        Action<IServiceCollection>? services = null)
     {
         var settings = SettingsFor(spacelift, redis);
         configure?.Invoke(settings);
 
-        return new ProxyFactory(settings);
+        return new ProxyFactory(settings) { ConfigureTestServices = services };
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -37,5 +48,9 @@ public sealed class ProxyFactory(IReadOnlyDictionary<string, string?> settings) 
         }
 
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        if (ConfigureTestServices is { } configure)
+        {
+            builder.ConfigureServices(configure);
+        }
     }
 }
