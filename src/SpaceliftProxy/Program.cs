@@ -14,7 +14,9 @@ return await StartupGuard.RunAsync(async () =>
     builder.AddProxyConfiguration(startup);
     var demo = await DemoMode.StartIfRequestedAsync(builder, startup);
 
+    builder.AddProxyTelemetry();
     builder.Services.AddErrorResponses();
+    builder.Services.AddProxyHealthChecks();
     builder.Services.AddProxyCaching(builder.Configuration);
     builder.Services.AddSpaceliftClient();
     builder.Services.AddStacks();
@@ -23,7 +25,10 @@ return await StartupGuard.RunAsync(async () =>
     var app = builder.Build().ValidateSettings();
     demo?.Attach(app);
 
+    app.UseAccessLog();
     app.UseErrorResponses();
+    app.MapProbeEndpoints();
+    app.MapMetrics();
     app.MapPluginApi();
     app.MapApiDocumentation();
 

@@ -52,4 +52,55 @@ public sealed class RedisOutageTests
         Assert.That(succeeded, Is.GreaterThan(50));
         Assert.That(slowest, Is.LessThan(TimeSpan.FromSeconds(2)), "Redis calls are bounded by Cache:RedisTimeout");
     }
+
+    [Test]
+    public async Task Replicas_RedisRestarted_ShareAgain()
+    {
+        await using var redis = await RedisTestServer.StartAsync(allowShared: false);
+        await using var spacelift = await FakeSpaceliftServer.StartAsync();
+        static void Settings(Dictionary<string, string?> settings)
+        {
+            settings["Cache:StacksTtl"] = "00:05:00";
+            settings["Cache:RedisRetryInterval"] = "00:00:00.200";
+        }
+
+        await using var first = ProxyFactory.For(spacelift, redis.ConnectionString, Settings);
+        await using var second = ProxyFactory.For(spacelift, redis.ConnectionString, Settings);
+        using var firstClient = first.CreateClient();
+        using var secondClient = second.CreateClient();
+        await HttpJson.GetAsync(firstClient, "/.backstage/health/v1/readiness");
+        await HttpJson.GetAsync(secondClient, "/.backstage/health/v1/readiness");
+
+        await redis.StopAsync();
+        await redis.RestartAsync();
+
+        // The multiplexers reconnect by themselves; readiness reports Redis once they have.
+        await WaitForRedisAsync(firstClient);
+        await WaitForRedisAsync(secondClient);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var (firstList, _) = await HttpJson.GetAsync(firstClient, "/api/spacelift-io/stacks");
+        var (secondList, _) = await HttpJson.GetAsync(secondClient, "/api/spacelift-io/stacks");
+
+        Assert.That(firstList.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(secondList.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(spacelift.Requests.Count("ListStacks"), Is.EqualTo(1), "the second replica read the list from Redis");
+        Assert.That(spacelift.Requests.TokensIssued, Is.EqualTo(1), "and the token too");
+    }
+
+    private static async Task WaitForRedisAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            var (_, body) = await HttpJson.GetAsync(client, "/.backstage/health/v1/readiness");
+            if (body.TryGetProperty("redis", out var state) && state.GetString() == "ok")
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("Redis did not come back within 20 seconds.");
+    }
 }
