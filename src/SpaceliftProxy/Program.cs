@@ -15,8 +15,10 @@ return await StartupGuard.RunAsync(async () =>
     builder.AddProxyConfiguration(startup);
     var demo = await DemoMode.StartIfRequestedAsync(builder, startup);
 
+    builder.AddProxyTelemetry();
     builder.Services.AddErrorResponses();
     builder.Services.AddBackstageAuth();
+    builder.Services.AddProxyHealthChecks();
     builder.Services.AddProxyCaching(builder.Configuration);
     builder.Services.AddSpaceliftClient();
     builder.Services.AddStacks();
@@ -25,8 +27,11 @@ return await StartupGuard.RunAsync(async () =>
     var app = builder.Build().ValidateSettings();
     demo?.Attach(app);
 
+    app.UseAccessLog();
     app.UseErrorResponses();
     app.UseBackstageAuth();
+    app.MapProbeEndpoints();
+    app.MapMetrics();
     app.MapPluginApi();
     app.MapApiDocumentation();
 

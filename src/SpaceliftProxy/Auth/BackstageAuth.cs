@@ -138,7 +138,7 @@ internal static partial class BackstageAuth
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4030, Level = LogLevel.Warning, Message = "{Warning}")]
+        [LoggerMessage(EventId = 5030, Level = LogLevel.Warning, Message = "{Warning}")]
         public static partial void SettingWarning(ILogger logger, string warning);
     }
 }

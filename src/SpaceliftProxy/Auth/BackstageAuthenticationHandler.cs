@@ -47,7 +47,7 @@ internal sealed partial class BackstageAuthenticationHandler(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "{Method} {Path}: credentials rejected with {Status}: {Reason}")]
+        [LoggerMessage(EventId = 5010, Level = LogLevel.Debug, Message = "{Method} {Path}: credentials rejected with {Status}: {Reason}")]
         public static partial void TokenRejected(ILogger logger, string method, string path, int status, string reason);
     }
 }

@@ -234,13 +234,13 @@ internal sealed partial class JwksKeySet
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Fetched {Count} signing keys of {Owner} from {Url}")]
+        [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Fetched {Count} signing keys of {Owner} from {Url}")]
         public static partial void KeysFetched(ILogger logger, int count, string owner, Uri url);
 
-        [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Fetching the signing keys of {Owner} from {Url} failed: {Failure}. Earlier keys kept: {HasKeys}")]
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Fetching the signing keys of {Owner} from {Url} failed: {Failure}. Earlier keys kept: {HasKeys}")]
         public static partial void FetchFailed(ILogger logger, string owner, Uri url, string failure, bool hasKeys);
 
-        [LoggerMessage(EventId = 4002, Level = LogLevel.Debug, Message = "Key id {KeyId} is unknown to {Owner}, and the keys were fetched too recently to fetch them again")]
+        [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "Key id {KeyId} is unknown to {Owner}, and the keys were fetched too recently to fetch them again")]
         public static partial void RefetchThrottled(ILogger logger, string owner, string keyId);
     }
 }

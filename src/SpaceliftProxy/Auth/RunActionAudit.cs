@@ -68,7 +68,7 @@ internal sealed partial class RunActionAudit(ILoggerFactory loggerFactory)
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4100, Message = "Run action {Action} by {Principal} (via plugin {OnBehalfOfPlugin}) on stack {StackId}, run {RunId}: {Outcome} with {Status} {Reason}")]
+        [LoggerMessage(EventId = 5100, Message = "Run action {Action} by {Principal} (via plugin {OnBehalfOfPlugin}) on stack {StackId}, run {RunId}: {Outcome} with {Status} {Reason}")]
         public static partial void RunAction(
             ILogger logger, LogLevel level, RunAction action, string principal, string? onBehalfOfPlugin, string? stackId, string? runId, string outcome, int status, string? reason);
     }

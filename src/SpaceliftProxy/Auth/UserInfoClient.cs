@@ -153,7 +153,7 @@ internal sealed partial class UserInfoClient
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Reading the groups of {Subject} from {Url} failed: {Failure}")]
+        [LoggerMessage(EventId = 5020, Level = LogLevel.Warning, Message = "Reading the groups of {Subject} from {Url} failed: {Failure}")]
         public static partial void UserInfoFailed(ILogger logger, Uri url, string subject, string failure);
     }
 }

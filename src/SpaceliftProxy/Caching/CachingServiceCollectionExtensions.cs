@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Instrumentation.StackExchangeRedis;
 using SpaceliftProxy.Configuration;
 
 namespace SpaceliftProxy.Caching;
@@ -29,7 +30,10 @@ internal static class CachingServiceCollectionExtensions
         {
             ValidateConnectionString(connectionString);
             services.AddSingleton(provider => new RedisConnection(
-                connectionString, provider.GetRequiredService<IOptions<CacheOptions>>(), provider.GetRequiredService<ILogger<RedisConnection>>()));
+                connectionString,
+                provider.GetRequiredService<IOptions<CacheOptions>>(),
+                provider.GetRequiredService<ILogger<RedisConnection>>(),
+                provider.GetService<StackExchangeRedisInstrumentation>()));
             services.AddSingleton<IDistributedCache>(provider =>
             {
                 var connection = provider.GetRequiredService<RedisConnection>();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Instrumentation.StackExchangeRedis;
 using SpaceliftProxy.Configuration;
 using StackExchange.Redis;
 
@@ -17,8 +18,12 @@ internal sealed partial class RedisConnection : IAsyncDisposable
     private readonly Lazy<Task<IConnectionMultiplexer>> _connection;
     private readonly string _endpoints;
 
-    public RedisConnection(string connectionString, IOptions<CacheOptions> options, ILogger<RedisConnection> logger)
+    private readonly StackExchangeRedisInstrumentation? _instrumentation;
+
+    /// <param name="instrumentation">Traces Redis commands once the connection exists; null without tracing.</param>
+    public RedisConnection(string connectionString, IOptions<CacheOptions> options, ILogger<RedisConnection> logger, StackExchangeRedisInstrumentation? instrumentation = null)
     {
+        _instrumentation = instrumentation;
         _configuration = RedisConnectionString.Parse(connectionString);
         var timeout = (int)options.Value.RedisTimeout.TotalMilliseconds;
         _configuration.AbortOnConnectFail = false;
@@ -52,6 +57,7 @@ internal sealed partial class RedisConnection : IAsyncDisposable
     private async Task<IConnectionMultiplexer> ConnectAsync()
     {
         var multiplexer = await ConnectionMultiplexer.ConnectAsync(_configuration);
+        _instrumentation?.AddConnection(multiplexer);
         multiplexer.ConnectionFailed += (_, args) => Log.ConnectionFailed(_logger, args.EndPoint?.ToString() ?? _endpoints, args.FailureType);
         multiplexer.ConnectionRestored += (_, args) => Log.ConnectionRestored(_logger, args.EndPoint?.ToString() ?? _endpoints);
         if (!multiplexer.IsConnected)

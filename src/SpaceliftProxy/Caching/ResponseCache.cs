@@ -1,7 +1,9 @@
 using System.ComponentModel;
+using System.Diagnostics;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using SpaceliftProxy.Configuration;
+using SpaceliftProxy.Diagnostics;
 using SpaceliftProxy.Spacelift;
 
 namespace SpaceliftProxy.Caching;
@@ -40,6 +42,7 @@ internal sealed record CacheEnvelope<T>(T Value, DateTimeOffset FetchedAt);
 internal sealed partial class ResponseCache(
     HybridCache cache,
     IOptions<CacheOptions> options,
+    ProxyTelemetry telemetry,
     TimeProvider time,
     ILogger<ResponseCache> logger)
 {
@@ -74,7 +77,10 @@ internal sealed partial class ResponseCache(
                 entry.Tags,
                 cancellationToken);
 
-            return new CacheResult<T>(envelope.Value, state.Fetched ? CacheOutcome.Miss : CacheOutcome.Hit, envelope.FetchedAt);
+            var outcome = state.Fetched ? CacheOutcome.Miss : CacheOutcome.Hit;
+            telemetry.RecordCacheRequest(entry.Kind, outcome == CacheOutcome.Miss ? "miss" : "hit");
+
+            return new CacheResult<T>(envelope.Value, outcome, envelope.FetchedAt);
         }
         catch (SpaceliftException ex) when (CanBridge(ex) && _staleWindow > TimeSpan.Zero)
         {
@@ -82,9 +88,11 @@ internal sealed partial class ResponseCache(
                 LastGoodKey(entry.Key), static _ => ValueTask.FromResult<CacheEnvelope<T>?>(null), ReadOnly, cancellationToken: cancellationToken);
             if (lastGood is null || _time.GetUtcNow() - lastGood.FetchedAt > _staleWindow)
             {
+                telemetry.RecordCacheRequest(entry.Kind, "error");
                 throw;
             }
 
+            telemetry.RecordCacheRequest(entry.Kind, "stale");
             Log.ServingStale(logger, entry.Kind, entry.Key, _time.GetUtcNow() - lastGood.FetchedAt, ex.GetType().Name, ex.Message);
 
             return new CacheResult<T>(lastGood.Value, CacheOutcome.Stale, lastGood.FetchedAt);
@@ -111,10 +119,19 @@ internal sealed partial class ResponseCache(
 
     private sealed class FetchState<T>(ResponseCache owner, CacheEntry entry, Func<CancellationToken, Task<T>> fetch)
     {
+        // HybridCache runs the fetch without the caller's execution context, which would start
+        // the call to Spacelift in a trace of its own; the fetch rejoins the caller's trace.
+        private readonly Activity? _caller = Activity.Current;
+
         public bool Fetched { get; private set; }
 
         public async ValueTask<CacheEnvelope<T>> FetchAsync(CancellationToken cancellationToken)
         {
+            if (Activity.Current is null && _caller is not null)
+            {
+                Activity.Current = _caller;
+            }
+
             var envelope = new CacheEnvelope<T>(await fetch(cancellationToken), owner._time.GetUtcNow());
             Fetched = true;
             if (owner._staleWindow > TimeSpan.Zero)

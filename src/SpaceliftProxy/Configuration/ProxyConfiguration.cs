@@ -31,6 +31,16 @@ internal static class ProxyConfiguration
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SpaceliftOptions>, SpaceliftOptionsValidator>();
 
+        services.AddOptions<SpaceliftResilienceOptions>()
+            .BindConfiguration(SpaceliftResilienceOptions.SectionName)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SpaceliftResilienceOptions>, SpaceliftResilienceOptionsValidator>();
+
+        services.AddOptions<ShutdownOptions>()
+            .BindConfiguration(ShutdownOptions.SectionName)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ShutdownOptions>, ShutdownOptionsValidator>();
+
         services.AddOptions<CacheOptions>()
             .BindConfiguration(CacheOptions.SectionName)
             .ValidateOnStart();

@@ -43,6 +43,7 @@ internal sealed partial class DemoMode : IAsyncDisposable
             ["Spacelift:ReadOnly"] = "false",
             ["ConnectionStrings:Redis"] = "",
             ["Backstage:Auth:DangerouslyDisableDefaultAuthPolicy"] = "true",
+            ["Shutdown:DrainDelay"] = "00:00:00",
         });
 
         return new DemoMode(spacelift);

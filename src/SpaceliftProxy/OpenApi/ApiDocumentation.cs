@@ -27,6 +27,7 @@ internal static class ApiDocumentation
             options.SchemaFilter<ErrorMemberSchemaFilter>();
             options.AddSecurityDefinition(BackstageSecurityFilter.SchemeName, BackstageSecurityFilter.Scheme);
             options.OperationFilter<BackstageSecurityFilter>();
+            options.DocumentFilter<MetricsDocumentFilter>();
         });
 
         return services;

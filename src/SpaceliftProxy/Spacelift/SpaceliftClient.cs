@@ -1,3 +1,5 @@
+using SpaceliftProxy.Diagnostics;
+
 namespace SpaceliftProxy.Spacelift;
 
 /// <summary>
@@ -7,6 +9,7 @@ namespace SpaceliftProxy.Spacelift;
 internal sealed partial class SpaceliftClient(
     IHttpClientFactory httpClientFactory,
     SpaceliftTokenSource tokens,
+    ProxyTelemetry telemetry,
     ILogger<SpaceliftClient> logger,
     ILogger<SpaceliftTransport> transportLogger)
 {
@@ -208,7 +211,7 @@ internal sealed partial class SpaceliftClient(
         }
     }
 
-    private SpaceliftTransport Transport() => new(httpClientFactory.CreateClient(HttpClientName), transportLogger);
+    private SpaceliftTransport Transport() => new(httpClientFactory.CreateClient(HttpClientName), telemetry, transportLogger);
 
     private static SpaceliftException MissingStack<TData>(string stackId, SpaceliftResponse<TData> response) =>
         response.Errors.Count == 0

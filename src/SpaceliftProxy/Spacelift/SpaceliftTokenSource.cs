@@ -4,6 +4,7 @@ using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Options;
 using SpaceliftProxy.Caching;
 using SpaceliftProxy.Configuration;
+using SpaceliftProxy.Diagnostics;
 
 namespace SpaceliftProxy.Spacelift;
 
@@ -42,6 +43,7 @@ internal sealed partial class SpaceliftTokenSource : IDisposable
     private readonly SpaceliftOptions _options;
     private readonly IHttpClientFactory _httpClientFactory;
     private readonly ILogger<SpaceliftTransport> _transportLogger;
+    private readonly ProxyTelemetry _telemetry;
     private readonly IDistributedCache? _sharedCache;
     private readonly TokenProtector _protector;
     private readonly string _sharedKey;
@@ -58,6 +60,7 @@ internal sealed partial class SpaceliftTokenSource : IDisposable
         IOptions<SpaceliftOptions> options,
         IHttpClientFactory httpClientFactory,
         CacheKeys cacheKeys,
+        ProxyTelemetry telemetry,
         TimeProvider time,
         ILogger<SpaceliftTokenSource> logger,
         ILogger<SpaceliftTransport> transportLogger,
@@ -66,6 +69,7 @@ internal sealed partial class SpaceliftTokenSource : IDisposable
         _options = options.Value;
         _httpClientFactory = httpClientFactory;
         _transportLogger = transportLogger;
+        _telemetry = telemetry;
         _sharedCache = sharedCache;
         _protector = new TokenProtector(_options.ApiKey, _options.ApiSecret);
         _sharedKey = cacheKeys.Token;
@@ -151,7 +155,7 @@ internal sealed partial class SpaceliftTokenSource : IDisposable
 
     private async Task<SpaceliftToken> ExchangeAsync(CancellationToken cancellationToken)
     {
-        var transport = new SpaceliftTransport(_httpClientFactory.CreateClient(ExchangeClientName), _transportLogger);
+        var transport = new SpaceliftTransport(_httpClientFactory.CreateClient(ExchangeClientName), _telemetry, _transportLogger);
         var variables = new ExchangeApiKeyVariables(_options.ApiKey, _options.ApiSecret);
 
         ApiKeyUser? user;
@@ -179,6 +183,7 @@ internal sealed partial class SpaceliftTokenSource : IDisposable
             : ReadExpiry(jwt) ?? now + LifetimeWhenUnknown;
         var token = new SpaceliftToken(jwt, validUntil, RefreshTime(now, validUntil), Interlocked.Increment(ref _generation), now, IssuedHere: true);
         _lastRejection = null;
+        _telemetry.RecordTokenRefresh("exchanged");
         Log.TokenIssued(_logger, token.Generation, validUntil);
 
         await WriteSharedAsync(token, cancellationToken);
@@ -189,6 +194,7 @@ internal sealed partial class SpaceliftTokenSource : IDisposable
     private SpaceliftApiKeyRejectedException Reject(string reason)
     {
         _lastRejection = (_time.GetUtcNow(), reason);
+        _telemetry.RecordTokenRefresh("rejected");
         Log.ApiKeyRejected(_logger, _options.ApiKey, reason);
 
         return RejectedKey(reason);
@@ -257,6 +263,7 @@ internal sealed partial class SpaceliftTokenSource : IDisposable
         }
 
         var token = new SpaceliftToken(shared.Jwt, shared.ValidUntil, shared.RefreshAt, Interlocked.Increment(ref _generation), now, IssuedHere: false);
+        _telemetry.RecordTokenRefresh("shared");
         Log.TokenReadFromCache(_logger, token.Generation, token.ValidUntil);
 
         return token;

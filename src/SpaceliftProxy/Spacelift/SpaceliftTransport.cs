@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using SpaceliftProxy.Diagnostics;
 
 namespace SpaceliftProxy.Spacelift;
 
@@ -20,7 +22,7 @@ internal static class SpaceliftRequestOptions
 /// Sends one GraphQL operation to Spacelift and decides what the response means: the one place that
 /// turns HTTP failures and GraphQL <c>errors</c> into <see cref="SpaceliftException"/>s.
 /// </summary>
-internal sealed partial class SpaceliftTransport(HttpClient httpClient, ILogger<SpaceliftTransport> logger)
+internal sealed partial class SpaceliftTransport(HttpClient httpClient, ProxyTelemetry telemetry, ILogger<SpaceliftTransport> logger)
 {
     /// <summary>How variables are written and responses read: camelCase, nulls left out.</summary>
     public static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web)
@@ -28,7 +30,43 @@ internal sealed partial class SpaceliftTransport(HttpClient httpClient, ILogger<
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>
+    /// Sends the operation inside a span named after it, recording its duration and any failure
+    /// kind. Neither the span nor the metrics carry variables or tokens.
+    /// </summary>
     public async Task<SpaceliftResponse<TData>> SendAsync<TVariables, TData>(
+        GraphQLOperation operation,
+        TVariables variables,
+        long tokenGeneration,
+        CancellationToken cancellationToken)
+        where TData : class
+    {
+        using var activity = ProxyTelemetry.ActivitySource.StartActivity($"Spacelift {operation.Name}", ActivityKind.Internal);
+        activity?.SetTag("graphql.operation.name", operation.Name);
+        activity?.SetTag("graphql.operation.type", operation.IsMutation ? "mutation" : "query");
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await SendCoreAsync<TVariables, TData>(operation, variables, tokenGeneration, cancellationToken);
+            telemetry.RecordSpaceliftOperation(operation.Name, Stopwatch.GetElapsedTime(started), errorKind: null);
+            if (response.Errors.Count > 0)
+            {
+                activity?.SetTag("graphql.partial_errors", response.Errors.Count);
+            }
+
+            return response;
+        }
+        catch (SpaceliftException ex)
+        {
+            telemetry.RecordSpaceliftOperation(operation.Name, Stopwatch.GetElapsedTime(started), ex.Kind);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Kind);
+            activity?.SetTag("error.type", ex.Kind);
+
+            throw;
+        }
+    }
+
+    private async Task<SpaceliftResponse<TData>> SendCoreAsync<TVariables, TData>(
         GraphQLOperation operation,
         TVariables variables,
         long tokenGeneration,

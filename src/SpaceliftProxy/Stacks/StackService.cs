@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SpaceliftProxy.Caching;
 using SpaceliftProxy.Configuration;
+using SpaceliftProxy.Diagnostics;
 using SpaceliftProxy.Spacelift;
 
 namespace SpaceliftProxy.Stacks;
@@ -11,6 +12,7 @@ internal sealed class StackService(
     ResponseCache cache,
     CacheKeys keys,
     CacheInvalidation invalidation,
+    ProxyTelemetry telemetry,
     IOptions<CacheOptions> cacheOptions,
     IOptions<SpaceliftOptions> spaceliftOptions)
 {
@@ -30,7 +32,18 @@ internal sealed class StackService(
     /// <summary>Triggers a run on a stack and drops the cached entries the run makes stale.</summary>
     public async Task<TriggeredRun> TriggerAsync(string stackId, string? commitSha, string? runType, CancellationToken cancellationToken)
     {
-        var run = await spacelift.TriggerRunAsync(stackId, commitSha, runType, cancellationToken);
+        SpaceliftRun run;
+        try
+        {
+            run = await spacelift.TriggerRunAsync(stackId, commitSha, runType, cancellationToken);
+        }
+        catch (SpaceliftException ex)
+        {
+            telemetry.RecordRunAction("trigger", ex.Kind);
+            throw;
+        }
+
+        telemetry.RecordRunAction("trigger", "success");
 
         // The run exists now whatever the caller does, so the cache is cleaned even if they hang up.
         await invalidation.StackChangedAsync(stackId, CancellationToken.None);

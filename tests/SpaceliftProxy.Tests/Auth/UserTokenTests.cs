@@ -360,6 +360,19 @@ public sealed class UserTokenTests : BarrierTestBase
         Assert.That(swagger.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
+    [TestCase("/.backstage/health/v1/liveness")]
+    [TestCase("/.backstage/health/v1/readiness")]
+    [TestCase("/metrics")]
+    public async Task RootLevelOperationsRoutes_NeedNoCredentials(string path)
+    {
+        await using var proxy = CreateProxy();
+        using var client = proxy.CreateClient();
+
+        var response = await client.GetAsync(new Uri(path, UriKind.Relative)).WaitAsync(HttpJson.Timeout);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
     [Test]
     public async Task UnmatchedRoutes_AnswerWithoutCredentials()
     {

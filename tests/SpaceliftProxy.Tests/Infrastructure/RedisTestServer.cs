@@ -32,6 +32,9 @@ public sealed class RedisTestServer : IAsyncDisposable
     /// <summary>True when the tests own this Redis and may stop and restart it.</summary>
     public bool CanRestart => _binary is not null || _container is not null;
 
+    /// <summary>True when the tests started this Redis with DEBUG commands allowed, as needed to make it slow.</summary>
+    public bool CanSleep => _binary is not null;
+
     private Process? CurrentProcess { get; set; }
 
     /// <summary>Finds or starts a Redis as described on the class.</summary>
@@ -125,7 +128,7 @@ public sealed class RedisTestServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { "--port", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
+        foreach (var argument in new[] { "--port", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--enable-debug-command", "local" })
         {
             start.ArgumentList.Add(argument);
         }

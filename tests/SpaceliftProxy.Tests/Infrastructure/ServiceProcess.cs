@@ -56,6 +56,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Testing";
+        start.Environment["Shutdown__DrainDelay"] = "00:00:00";
         start.Environment["Logging__LogLevel__Default"] = "Information";
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
@@ -157,6 +158,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         || key.StartsWith("ConnectionStrings", StringComparison.OrdinalIgnoreCase)
         || key.StartsWith("Backstage", StringComparison.OrdinalIgnoreCase)
         || key.StartsWith("Cache__", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith("Shutdown__", StringComparison.OrdinalIgnoreCase)
         || key.StartsWith("ASPNETCORE_URLS", StringComparison.OrdinalIgnoreCase);
 
     private void Append(string? line)

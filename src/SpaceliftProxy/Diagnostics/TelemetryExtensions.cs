@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using SpaceliftProxy.Spacelift;
+
+namespace SpaceliftProxy.Diagnostics;
+
+internal static class TelemetryExtensions
+{
+    /// <summary>
+    /// Adds traces (incoming requests, calls to Spacelift, Redis), metrics (ASP.NET Core,
+    /// HttpClient, runtime and the service's own) and structured logs that carry the trace id.
+    /// Metrics are scraped at <c>/metrics</c>; everything is also exported over OTLP when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+    /// </summary>
+    public static WebApplicationBuilder AddProxyTelemetry(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ProxyTelemetry>();
+
+        builder.Logging.Configure(options =>
+            options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+
+        // Logging:Console:FormatterName=json switches the console to JSON; the trace id then
+        // travels in each line's scopes.
+        builder.Services.Configure<JsonConsoleFormatterOptions>(options =>
+        {
+            options.IncludeScopes = true;
+            options.UseUtcTimestamp = true;
+            options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+        });
+        builder.Logging.AddOpenTelemetry(options =>
+        {
+            options.IncludeScopes = true;
+            options.IncludeFormattedMessage = true;
+        });
+
+        var telemetry = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("spacelift-proxy"))
+            .WithTracing(tracing => tracing
+                .AddSource(ProxyTelemetry.Name)
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !DiagnosticPaths.IsProbeOrScrape(context.Request.Path))
+                .AddHttpClientInstrumentation(options => options.EnrichWithHttpRequestMessage = (activity, request) =>
+                {
+                    if (request.Options.TryGetValue(SpaceliftRequestOptions.Operation, out var operation))
+                    {
+                        activity.SetTag("graphql.operation.name", operation.Name);
+                    }
+                })
+                .AddRedisInstrumentation())
+            .WithMetrics(metrics => metrics
+                .AddMeter(ProxyTelemetry.Name)
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
+
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            telemetry.UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    /// <summary>Maps the Prometheus scrape endpoint, <c>/metrics</c>.</summary>
+    public static WebApplication MapMetrics(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint(DiagnosticPaths.Metrics);
+
+        return app;
+    }
+}
