@@ -88,6 +88,8 @@ internal sealed partial class UserInfoClient
         Interlocked.Increment(ref _calls);
         try
         {
+            // NOTE: for a plugin calling on behalf of a user, this sends the limited user token from obo.
+            // Whether Backstage's user info endpoint accepts limited tokens is not verified here.
             using var request = new HttpRequestMessage(HttpMethod.Get, _userInfoUrl);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", userToken);
             using var response = await _httpClientFactory.CreateClient(JwksKeySet.HttpClientName).SendAsync(request);
