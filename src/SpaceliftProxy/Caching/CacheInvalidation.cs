@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using SpaceliftProxy.Configuration;
 using StackExchange.Redis;
 
 namespace SpaceliftProxy.Caching;
@@ -13,18 +15,33 @@ namespace SpaceliftProxy.Caching;
 internal sealed partial class CacheInvalidation(
     HybridCache cache,
     CacheKeys keys,
+    IOptions<CacheOptions> options,
     ILogger<CacheInvalidation> logger,
     RedisConnection? redis = null) : BackgroundService
 {
     private static readonly TimeSpan SubscribeRetryInterval = TimeSpan.FromSeconds(5);
 
+    private readonly TimeSpan _redisTimeout = options.Value.RedisTimeout;
+
     // Lets a replica skip its own messages, which it has already applied.
     private readonly string _instanceId = Guid.NewGuid().ToString("N");
 
-    /// <summary>Drops the stack list and everything cached about one stack, on every replica.</summary>
+    /// <summary>
+    /// Drops the stack list and everything cached about one stack, on every replica. It never
+    /// throws: the write it follows has happened, so a cache problem must not turn it into an
+    /// error that invites the caller to act twice.
+    /// </summary>
     public async Task StackChangedAsync(string stackId, CancellationToken cancellationToken)
     {
-        await RemoveLocalAsync(stackId, cancellationToken);
+        try
+        {
+            await RemoveLocalAsync(stackId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.RemoveFailed(logger, ex, stackId);
+        }
+
         await PublishAsync(stackId);
     }
 
@@ -36,20 +53,30 @@ internal sealed partial class CacheInvalidation(
         }
 
         var channel = RedisChannel.Literal(keys.InvalidationChannel);
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var multiplexer = await redis.GetAsync();
                 await multiplexer.GetSubscriber().SubscribeAsync(channel, (_, message) => OnMessage(message));
-                Log.Subscribed(logger, keys.InvalidationChannel);
+                Log.Subscribed(logger, keys.InvalidationChannel, failures);
 
                 // The multiplexer restores the subscription after reconnecting by itself.
                 return;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                Log.SubscribeFailed(logger, ex.Message, SubscribeRetryInterval);
+                // The first failure is a warning; the retries every few seconds are not news.
+                if (failures++ == 0)
+                {
+                    Log.SubscribeFailed(logger, ex.Message, SubscribeRetryInterval);
+                }
+                else
+                {
+                    Log.SubscribeStillFailing(logger, ex.Message);
+                }
+
                 await Task.Delay(SubscribeRetryInterval, stoppingToken);
             }
         }
@@ -70,10 +97,13 @@ internal sealed partial class CacheInvalidation(
 
         try
         {
-            var multiplexer = await redis.GetAsync();
-            await multiplexer.GetSubscriber().PublishAsync(RedisChannel.Literal(keys.InvalidationChannel), $"{_instanceId} {stackId}");
+            // WaitAsync bounds the wait even when Redis accepts the connection but does not answer.
+            var multiplexer = await redis.GetAsync().WaitAsync(_redisTimeout);
+            await multiplexer.GetSubscriber()
+                .PublishAsync(RedisChannel.Literal(keys.InvalidationChannel), $"{_instanceId} {stackId}")
+                .WaitAsync(_redisTimeout);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
         {
             // Other replicas then keep stale entries until they expire, which is seconds.
             Log.PublishFailed(logger, stackId, ex.Message);
@@ -106,14 +136,20 @@ internal sealed partial class CacheInvalidation(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "Listening for cache invalidations on Redis channel {Channel}")]
-        public static partial void Subscribed(ILogger logger, string channel);
+        [LoggerMessage(EventId = 2200, Level = LogLevel.Information, Message = "Listening for cache invalidations on Redis channel {Channel} after {Failures} failed attempts")]
+        public static partial void Subscribed(ILogger logger, string channel, int failures);
 
         [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Could not subscribe to cache invalidations ({Reason}); trying again in {RetryInterval}")]
         public static partial void SubscribeFailed(ILogger logger, string reason, TimeSpan retryInterval);
 
         [LoggerMessage(EventId = 2202, Level = LogLevel.Warning, Message = "Could not share the invalidation of stack {StackId} with other replicas: {Reason}")]
         public static partial void PublishFailed(ILogger logger, string stackId, string reason);
+
+        [LoggerMessage(EventId = 2204, Level = LogLevel.Debug, Message = "Still cannot subscribe to cache invalidations: {Reason}")]
+        public static partial void SubscribeStillFailing(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 2205, Level = LogLevel.Warning, Message = "Could not drop the cached entries of stack {StackId}; they expire by themselves")]
+        public static partial void RemoveFailed(ILogger logger, Exception exception, string stackId);
 
         [LoggerMessage(EventId = 2203, Level = LogLevel.Debug, Message = "Dropped cached entries of stack {StackId} after a write on another replica")]
         public static partial void AppliedRemoteInvalidation(ILogger logger, string stackId);

@@ -86,6 +86,15 @@ public sealed class RedisTestServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Freezes the server with SIGSTOP: connections stay open but nothing is answered, as with a
+    /// Redis stuck on a slow disk or a network that drops packets.
+    /// </summary>
+    public void Freeze() => Signal("-STOP");
+
+    /// <summary>Lets a frozen server run again.</summary>
+    public void Thaw() => Signal("-CONT");
+
     /// <summary>Starts the server again on the same port.</summary>
     public async Task RestartAsync()
     {
@@ -113,6 +122,17 @@ public sealed class RedisTestServer : IAsyncDisposable
         }
 
         CurrentProcess?.Dispose();
+    }
+
+    private void Signal(string signal)
+    {
+        if (CurrentProcess is not { HasExited: false } process)
+        {
+            throw new InvalidOperationException("Only a redis-server started by the tests can be frozen.");
+        }
+
+        using var kill = Process.Start("kill", [signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     private async Task StartProcessAsync()
