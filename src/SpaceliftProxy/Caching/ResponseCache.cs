@@ -54,6 +54,7 @@ internal sealed partial class ResponseCache(
     private readonly HybridCache _cache = cache;
     private readonly TimeProvider _time = time;
     private readonly TimeSpan _staleWindow = options.Value.StaleIfErrorWindow;
+    private readonly TimeSpan _serveStaleAfter = options.Value.ServeStaleAfter;
     private readonly HybridCacheEntryOptions _lastGoodOptions = new()
     {
         Expiration = options.Value.StaleIfErrorWindow > TimeSpan.Zero ? options.Value.StaleIfErrorWindow : TimeSpan.FromSeconds(1),
@@ -62,21 +63,37 @@ internal sealed partial class ResponseCache(
 
     /// <summary>
     /// Returns the cached value of <paramref name="entry"/>, fetching it when it is missing or
-    /// expired, and the last good copy when the fetch fails in a way that stale data can bridge.
+    /// expired. Returns the last good copy instead when the fetch fails in a way that stale data can
+    /// bridge, or when it takes longer than <see cref="CacheOptions.ServeStaleAfter"/>.
     /// </summary>
     public async Task<CacheResult<T>> GetOrFetchAsync<T>(CacheEntry entry, Func<CancellationToken, Task<T>> fetch, CancellationToken cancellationToken)
     {
         var state = new FetchState<T>(this, entry, fetch);
+        var fetching = _cache.GetOrCreateAsync(
+            entry.Key,
+            state,
+            static (fetchState, cancellation) => fetchState.FetchAsync(cancellation),
+            FreshOptions(entry.Lifetime),
+            entry.Tags,
+            cancellationToken).AsTask();
+
+        if (!fetching.IsCompleted && _serveStaleAfter > TimeSpan.Zero && _staleWindow > TimeSpan.Zero)
+        {
+            var slow = await Task.WhenAny(fetching, Task.Delay(_serveStaleAfter, _time, cancellationToken)) != fetching;
+            if (slow && await ReadLastGoodAsync<T>(entry.Key, cancellationToken) is { } lastGood)
+            {
+                // The fetch carries on and fills the cache for the next request.
+                _ = fetching.ContinueWith(static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                telemetry.RecordCacheRequest(entry.Kind, "stale");
+                Log.ServingStaleWhileSlow(logger, entry.Kind, entry.Key, _time.GetUtcNow() - lastGood.FetchedAt, _serveStaleAfter);
+
+                return new CacheResult<T>(lastGood.Value, CacheOutcome.Stale, lastGood.FetchedAt);
+            }
+        }
+
         try
         {
-            var envelope = await _cache.GetOrCreateAsync(
-                entry.Key,
-                state,
-                static (fetchState, cancellation) => fetchState.FetchAsync(cancellation),
-                FreshOptions(entry.Lifetime),
-                entry.Tags,
-                cancellationToken);
-
+            var envelope = await fetching;
             var outcome = state.Fetched ? CacheOutcome.Miss : CacheOutcome.Hit;
             telemetry.RecordCacheRequest(entry.Kind, outcome == CacheOutcome.Miss ? "miss" : "hit");
 
@@ -84,9 +101,8 @@ internal sealed partial class ResponseCache(
         }
         catch (SpaceliftException ex) when (CanBridge(ex) && _staleWindow > TimeSpan.Zero)
         {
-            var lastGood = await _cache.GetOrCreateAsync<CacheEnvelope<T>?>(
-                LastGoodKey(entry.Key), static _ => ValueTask.FromResult<CacheEnvelope<T>?>(null), ReadOnly, cancellationToken: cancellationToken);
-            if (lastGood is null || _time.GetUtcNow() - lastGood.FetchedAt > _staleWindow)
+            var lastGood = await ReadLastGoodAsync<T>(entry.Key, cancellationToken);
+            if (lastGood is null)
             {
                 telemetry.RecordCacheRequest(entry.Kind, "error");
                 throw;
@@ -97,6 +113,15 @@ internal sealed partial class ResponseCache(
 
             return new CacheResult<T>(lastGood.Value, CacheOutcome.Stale, lastGood.FetchedAt);
         }
+    }
+
+    /// <summary>Returns the last good copy of an entry while it is within the stale window, or null.</summary>
+    private async Task<CacheEnvelope<T>?> ReadLastGoodAsync<T>(string key, CancellationToken cancellationToken)
+    {
+        var lastGood = await _cache.GetOrCreateAsync<CacheEnvelope<T>?>(
+            LastGoodKey(key), static _ => ValueTask.FromResult<CacheEnvelope<T>?>(null), ReadOnly, cancellationToken: cancellationToken);
+
+        return lastGood is not null && _time.GetUtcNow() - lastGood.FetchedAt <= _staleWindow ? lastGood : null;
     }
 
     /// <summary>
@@ -145,6 +170,9 @@ internal sealed partial class ResponseCache(
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 2301, Level = LogLevel.Warning, Message = "Serving {Kind} from {Age} ago ({Key}) because Spacelift took longer than {ServeStaleAfter} to answer; the refresh carries on")]
+        public static partial void ServingStaleWhileSlow(ILogger logger, string kind, string key, TimeSpan age, TimeSpan serveStaleAfter);
+
         [LoggerMessage(EventId = 2300, Level = LogLevel.Warning, Message = "Serving {Kind} from {Age} ago ({Key}) because Spacelift failed: {FailureKind}: {Reason}")]
         public static partial void ServingStale(ILogger logger, string kind, string key, TimeSpan age, string failureKind, string reason);
     }

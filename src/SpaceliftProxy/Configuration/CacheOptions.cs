@@ -20,6 +20,13 @@ internal sealed class CacheOptions
     public TimeSpan StaleIfErrorWindow { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// How long a request waits for Spacelift to refresh an expired entry before it gets the last
+    /// good copy, marked stale, while the refresh carries on. Default 3 s; <c>00:00:00</c> always waits.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Cache:ServeStaleAfter must be between 00:00:00 and 00:10:00")]
+    public TimeSpan ServeStaleAfter { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
     /// Longest time a Redis call may take before the service carries on without Redis. Default 500 ms.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30", ErrorMessage = "Cache:RedisTimeout must be between 00:00:00.010 and 00:00:30")]

@@ -82,4 +82,37 @@ public sealed class StaleIfErrorTests
 
         Assert.That(response.Headers.GetValues("Cache-Status").Single(), Is.EqualTo("spacelift-proxy; hit"));
     }
+
+    [Test]
+    public async Task List_SpaceliftSlow_StaleServedWithoutWaitingForTimeout()
+    {
+        await using var spacelift = await FakeSpaceliftServer.StartAsync();
+        await using var proxy = ProxyFactory.For(spacelift, configure: settings =>
+        {
+            settings["Cache:StacksTtl"] = "00:00:00.300";
+            settings["Cache:ServeStaleAfter"] = "00:00:00.500";
+            settings["Spacelift:Timeout"] = "00:00:20";
+            settings["Spacelift:Resilience:AttemptTimeout"] = "00:00:20";
+        });
+        using var client = proxy.CreateClient();
+        await HttpJson.GetAsync(client, "/api/spacelift-io/stacks");
+
+        spacelift.Faults.Latency = TimeSpan.FromSeconds(3);
+        await Task.Delay(TimeSpan.FromSeconds(0.4));
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var (response, body) = await HttpJson.GetAsync(client, "/api/spacelift-io/stacks");
+        var waited = stopwatch.Elapsed;
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(body.GetArrayLength(), Is.EqualTo(spacelift.Data.StackCount));
+        Assert.That(response.Headers.GetValues("Cache-Status").Single(), Does.Contain("stale-if-error"));
+        Assert.That(waited, Is.LessThan(TimeSpan.FromSeconds(2)), "the request waits Cache:ServeStaleAfter, not the slow refresh");
+
+        // The refresh carried on and filled the cache.
+        spacelift.Faults.Latency = TimeSpan.Zero;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var (refreshed, _) = await HttpJson.GetAsync(client, "/api/spacelift-io/stacks");
+        Assert.That(refreshed.Headers.GetValues("Cache-Status").Single(), Is.Not.Contain("stale"));
+        Assert.That(spacelift.Requests.Count("ListStacks"), Is.LessThanOrEqualTo(3));
+    }
 }
