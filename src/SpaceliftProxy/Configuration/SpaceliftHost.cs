@@ -54,7 +54,14 @@ internal sealed record SpaceliftHost
         var hasScheme = text.Contains("://", StringComparison.Ordinal);
         if (!Uri.TryCreate(hasScheme ? text : "https://" + text, UriKind.Absolute, out var uri))
         {
-            error = $"'{text}' is not a host name or URL";
+            error = "the value is not a host name or URL";
+            return false;
+        }
+
+        if (uri.UserInfo.Length > 0)
+        {
+            // The value is not echoed, because user information may hold a password.
+            error = "the URL must not contain user information; give only the account host, such as acme.app.spacelift.io";
             return false;
         }
 
@@ -70,9 +77,9 @@ internal sealed record SpaceliftHost
             return false;
         }
 
-        if (uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
         {
-            error = $"'{text}' must not contain user information, a query or a fragment";
+            error = $"'{text}' must not contain a query or a fragment";
             return false;
         }
 

@@ -40,6 +40,12 @@ internal static class StartupGuard
             // The start-up validator reports each options class with invalid settings as one inner exception.
             await WriteFailuresAsync(ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(inner => inner.Failures));
         }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            // The binder's message names the setting and the value, which is not a secret for
+            // settings of these types (numbers, durations, booleans).
+            await Console.Error.WriteLineAsync($"Spacelift Proxy cannot start because of an invalid setting: {ex.Message}");
+        }
         catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
             await Console.Error.WriteLineAsync($"Spacelift Proxy cannot start: {ex.Message}. Choose another address with --urls.");

@@ -34,6 +34,15 @@ internal sealed partial class DemoMode : IAsyncDisposable
             throw new StartupException($"--demo listens on loopback only, but --urls is '{urls}'. Use an address such as http://127.0.0.1:5080.");
         }
 
+        // Kestrel endpoints from configuration would listen beside --urls.
+        foreach (var endpoint in builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren())
+        {
+            if (endpoint["Url"] is not { } url || !AreLoopback(url))
+            {
+                throw new StartupException($"--demo listens on loopback only, but Kestrel:Endpoints:{endpoint.Key} is '{endpoint["Url"]}'. Remove it or use a loopback address.");
+            }
+        }
+
         var spacelift = await FakeSpaceliftServer.StartAsync(new FakeSpaceliftOptions());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

@@ -43,6 +43,53 @@ public sealed class StartupTests
     }
 
     [Test]
+    public async Task Start_HostUrlWithPassword_PasswordNotShown()
+    {
+        await using var service = ServiceProcess.Start([], new Dictionary<string, string?>
+        {
+            ["Spacelift__HostUrl"] = "https://user:" + Secret + "@acme.app.spacelift.io",
+            ["Spacelift__ApiKey"] = "01HQDEMO0KEY0000000000000A",
+            ["Spacelift__ApiSecret"] = "x",
+        });
+
+        var exitCode = await service.WaitForExitAsync(StartTimeout);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(service.Output, Does.Contain("user information"));
+        Assert.That(service.Output, Does.Not.Contain(Secret));
+    }
+
+    [TestCase("Spacelift__Timeout", "banana", "Spacelift:Timeout")]
+    [TestCase("Spacelift__ReadOnly", "maybe", "Spacelift:ReadOnly")]
+    public async Task Start_UnparsableSetting_NamesSetting(string variable, string value, string setting)
+    {
+        await using var service = ServiceProcess.Start([], new Dictionary<string, string?>
+        {
+            ["Spacelift__HostUrl"] = "acme.app.spacelift.io",
+            ["Spacelift__ApiKey"] = "01HQDEMO0KEY0000000000000A",
+            ["Spacelift__ApiSecret"] = "x",
+            [variable] = value,
+        });
+
+        var exitCode = await service.WaitForExitAsync(StartTimeout);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(service.Output, Does.Contain(setting));
+        Assert.That(service.Output, Does.Not.Contain("   at "), "no stack trace");
+    }
+
+    [Test]
+    public async Task Start_DemoWithPublicKestrelEndpoint_Refused()
+    {
+        await using var service = ServiceProcess.Start(["--demo", "--Kestrel:Endpoints:public:Url=http://0.0.0.0:5998"]);
+
+        var exitCode = await service.WaitForExitAsync(StartTimeout);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(service.Output, Does.Contain("Kestrel:Endpoints:public"));
+    }
+
+    [Test]
     public async Task Start_InvalidRedisConnection_NamesSetting()
     {
         await using var service = ServiceProcess.Start([], new Dictionary<string, string?>
