@@ -22,7 +22,8 @@ internal static partial class AccessLog
             }
 
             var started = Stopwatch.GetTimestamp();
-            var path = context.Request.Path.Value ?? "/";
+            // The escaped form, so a decoded newline in a path cannot forge a log line.
+            var path = context.Request.Path.ToUriComponent();
             try
             {
                 await next(context);

@@ -23,6 +23,20 @@ internal static class TelemetryExtensions
         builder.Logging.Configure(options =>
             options.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
 
+        // Quiet defaults for chatty framework categories, put first so that any Logging:LogLevel
+        // setting overrides them, and so that they apply even where appsettings.json is not found.
+        builder.Services.Configure<LoggerFilterOptions>(options =>
+        {
+            string[] quiet = ["Microsoft.AspNetCore", "System.Net.Http.HttpClient", "Microsoft.Extensions.Http", "Polly"];
+            foreach (var category in quiet)
+            {
+                options.Rules.Insert(0, new LoggerFilterRule(null, category, LogLevel.Warning, null));
+            }
+
+            // Readiness reports a Redis outage every few seconds; the cache logs it already.
+            options.Rules.Insert(0, new LoggerFilterRule(null, "Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical, null));
+        });
+
         // Logging:Console:FormatterName=json switches the console to JSON; the trace id then
         // travels in each line's scopes.
         builder.Services.Configure<JsonConsoleFormatterOptions>(options =>

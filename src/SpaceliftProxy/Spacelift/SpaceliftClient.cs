@@ -163,6 +163,10 @@ internal sealed partial class SpaceliftClient(
     private async Task<SpaceliftResponse<TData>> ExecuteAsync<TVariables, TData>(GraphQLOperation operation, TVariables variables, CancellationToken cancellationToken)
         where TData : class
     {
+        // Obtain the token first, so that a slow key exchange does not eat into the operation's
+        // own attempt timeout; the token handler then finds it ready.
+        await tokens.GetTokenAsync(cancellationToken);
+
         try
         {
             return await Transport().SendAsync<TVariables, TData>(operation, variables, tokenGeneration: 0, cancellationToken);

@@ -114,13 +114,10 @@ internal sealed partial class SpaceliftTransport(HttpClient httpClient, ProxyTel
         {
             return await httpClient.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is Polly.Timeout.TimeoutRejectedException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            throw new SpaceliftTimeoutException($"Spacelift did not respond to {operation.Name} within the timeout (Spacelift:Timeout).", ex);
-        }
-        catch (Polly.Timeout.TimeoutRejectedException ex)
-        {
-            throw new SpaceliftTimeoutException($"Spacelift did not respond to {operation.Name} within the timeout (Spacelift:Timeout).", ex);
+            throw new SpaceliftTimeoutException(
+                $"Spacelift did not respond to {operation.Name} in time (Spacelift:Resilience:AttemptTimeout for each attempt, Spacelift:Timeout in all).", ex);
         }
         catch (Polly.CircuitBreaker.BrokenCircuitException ex)
         {
