@@ -1,4 +1,5 @@
 using SpaceliftProxy.Diagnostics;
+using SpaceliftProxy.Runs;
 using SpaceliftProxy.Stacks;
 
 namespace SpaceliftProxy;
@@ -18,7 +19,8 @@ internal static class PluginApi
         {
             app.MapGroup(basePath)
                 .MapPluginHealthApi()
-                .MapStacksApi();
+                .MapStacksApi()
+                .MapRunsApi();
         }
 
         return app;

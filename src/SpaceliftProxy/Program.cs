@@ -4,6 +4,7 @@ using SpaceliftProxy.Configuration;
 using SpaceliftProxy.Demo;
 using SpaceliftProxy.Diagnostics;
 using SpaceliftProxy.OpenApi;
+using SpaceliftProxy.Runs;
 using SpaceliftProxy.Spacelift;
 using SpaceliftProxy.Stacks;
 
@@ -18,6 +19,7 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddProxyCaching(builder.Configuration);
     builder.Services.AddSpaceliftClient();
     builder.Services.AddStacks();
+    builder.Services.AddRuns();
     builder.Services.AddApiDocumentation();
 
     var app = builder.Build().ValidateSettings();

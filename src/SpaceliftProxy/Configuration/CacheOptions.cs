@@ -12,6 +12,14 @@ internal sealed class CacheOptions
     [TimeSpanRange("00:00:00", "01:00:00", ErrorMessage = "Cache:StacksTtl must be between 00:00:00 and 01:00:00")]
     public TimeSpan StacksTtl { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long one stack's details are served before Spacelift is asked again. Default 5 s.</summary>
+    [TimeSpanRange("00:00:00", "01:00:00", ErrorMessage = "Cache:StackTtl must be between 00:00:00 and 01:00:00")]
+    public TimeSpan StackTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one page of a stack's runs is served before Spacelift is asked again. Default 5 s.</summary>
+    [TimeSpanRange("00:00:00", "01:00:00", ErrorMessage = "Cache:RunsTtl must be between 00:00:00 and 01:00:00")]
+    public TimeSpan RunsTtl { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// How long the last good stack list, stack details and runs are served, marked stale, while
     /// Spacelift fails. Default 10 minutes; <c>00:00:00</c> returns every failure at once.

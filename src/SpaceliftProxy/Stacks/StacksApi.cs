@@ -15,7 +15,7 @@ internal static class StacksApi
         return services;
     }
 
-    /// <summary>Maps the routes the Spacelift frontend plugin calls, under one base path.</summary>
+    /// <summary>Maps the routes the Spacelift frontend plugin calls, and a stack's details, under one base path.</summary>
     public static RouteGroupBuilder MapStacksApi(this RouteGroupBuilder api)
     {
         var stacks = api.MapGroup("/stacks")
@@ -27,6 +27,11 @@ internal static class StacksApi
 
         stacks.MapGet("", ListStacks)
             .WithSummary("Lists every stack the API key can see.");
+
+        stacks.MapGet("/{stackId}", GetStack)
+            .WithSummary("Returns one stack's details.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         stacks.MapPost("/{stackId}/trigger", TriggerRun)
             .WithSummary("Triggers a tracked run on the stack's tracked commit.")
@@ -51,11 +56,27 @@ internal static class StacksApi
         return TypedResults.Ok(result.Value);
     }
 
+    public static async Task<Ok<StackDetails>> GetStack(
+        string stackId, StackService stacks, HttpResponse response, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var result = await stacks.GetAsync(stackId, cancellationToken);
+        CacheStatusHeader.Set(response, result, stacks.DetailsLifetime, time);
+
+        return TypedResults.Ok(result.Value);
+    }
+
     public static async Task<Ok<TriggeredRun>> TriggerRun(string stackId, StackService stacks, CancellationToken cancellationToken) =>
         TypedResults.Ok(await stacks.TriggerAsync(stackId, commitSha: null, runType: null, cancellationToken));
 
-    public static ProblemHttpResult MalformedStackPath(string? rest, HttpRequest request) =>
-        rest is null || rest.StartsWith('/') || rest.Length == 0
-            ? ErrorResponses.BadRequest("The stack id is empty.")
+    public static ProblemHttpResult MalformedStackPath(string? rest, HttpRequest request)
+    {
+        if (rest is null || rest.Length == 0 || rest.StartsWith('/'))
+        {
+            return ErrorResponses.BadRequest("The stack id is empty.");
+        }
+
+        return rest.Contains("/runs//", StringComparison.Ordinal)
+            ? ErrorResponses.BadRequest("The run id is empty.")
             : ErrorResponses.NotFound($"No route matches {request.Method} {request.Path}.");
+    }
 }

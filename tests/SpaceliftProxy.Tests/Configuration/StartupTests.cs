@@ -59,6 +59,8 @@ public sealed class StartupTests
         Assert.That(service.Output, Does.Contain("ConnectionStrings:Redis is invalid"));
     }
 
+    [TestCase("Cache__StackTtl", "02:00:00", "Cache:StackTtl must be between")]
+    [TestCase("Cache__RunsTtl", "-00:00:01", "Cache:RunsTtl must be between")]
     [TestCase("Cache__StacksTtl", "02:00:00", "Cache:StacksTtl must be between")]
     [TestCase("Spacelift__Timeout", "00:00:00", "Spacelift:Timeout must be between")]
     public async Task Start_InvalidSetting_NamesSetting(string variable, string value, string expected)

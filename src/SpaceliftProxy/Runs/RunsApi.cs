@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using SpaceliftProxy.Caching;
+using SpaceliftProxy.Diagnostics;
+using SpaceliftProxy.Stacks;
+
+namespace SpaceliftProxy.Runs;
+
+internal static class RunsApi
+{
+    public static IServiceCollection AddRuns(this IServiceCollection services) => services.AddSingleton<RunService>();
+
+    /// <summary>Maps a stack's run routes under one base path.</summary>
+    public static RouteGroupBuilder MapRunsApi(this RouteGroupBuilder api)
+    {
+        var runs = api.MapGroup("/stacks/{stackId}/runs")
+            .WithTags("Runs")
+            .AddEndpointFilter<StackRouteValues>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+
+        runs.MapGet("", ListRuns)
+            .WithSummary("Lists a stack's tracked runs, newest first, one page at a time.");
+
+        return api;
+    }
+
+    /// <param name="limit">Number of runs, 1 to 100. Default 20.</param>
+    /// <param name="before">The id of a run: only older runs are returned. Pass the previous page's <c>nextBefore</c>.</param>
+    public static async Task<Results<Ok<RunPage>, ProblemHttpResult>> ListRuns(
+        string stackId,
+        string? limit,
+        string? before,
+        RunService runs,
+        HttpResponse response,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (!RunQuery.TryParseCount(limit, "limit", 1, RunService.MaxLimit, RunService.DefaultLimit, out var count, out var error))
+        {
+            return ErrorResponses.BadRequest(error);
+        }
+
+        if (RunQuery.ValidateBefore(before) is { } beforeError)
+        {
+            return ErrorResponses.BadRequest(beforeError);
+        }
+
+        var result = await runs.ListAsync(stackId, count, before, cancellationToken);
+        CacheStatusHeader.Set(response, result, runs.PageLifetime, time);
+
+        return TypedResults.Ok(result.Value);
+    }
+}
