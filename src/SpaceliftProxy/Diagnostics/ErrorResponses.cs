@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using SpaceliftProxy.Runs;
 using SpaceliftProxy.Spacelift;
 
 namespace SpaceliftProxy.Diagnostics;
@@ -91,6 +92,12 @@ internal static partial class ErrorResponses
 
                     break;
 
+                case RunNotAwaitingConfirmationException conflict:
+                    status = StatusCodes.Status409Conflict;
+                    message = conflict.Message;
+                    Log.RunNotAwaitingConfirmation(logger, httpContext.Request.Method, httpContext.Request.Path.Value, conflict.RunId, conflict.State);
+                    break;
+
                 case BadHttpRequestException badRequest:
                     status = badRequest.StatusCode;
                     message = badRequest.Message;
@@ -121,5 +128,8 @@ internal static partial class ErrorResponses
 
         [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "{Method} {Path} failed unexpectedly")]
         public static partial void Unexpected(ILogger logger, Exception exception, string method, string path);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "{Method} {Path} answered 409: run {RunId} is in state {State}, not UNCONFIRMED")]
+        public static partial void RunNotAwaitingConfirmation(ILogger logger, string method, string? path, string runId, string? state);
     }
 }

@@ -5,11 +5,15 @@ using SpaceliftProxy.Spacelift;
 
 namespace SpaceliftProxy.Runs;
 
-/// <summary>Reads a stack's runs through the cache, following Spacelift's cursor.</summary>
+/// <summary>
+/// Reads a stack's runs through the cache, following Spacelift's cursor, and confirms or discards
+/// runs, dropping what a decision makes stale.
+/// </summary>
 internal sealed partial class RunService(
     SpaceliftClient spacelift,
     ResponseCache cache,
     CacheKeys keys,
+    CacheInvalidation invalidation,
     IOptions<CacheOptions> cacheOptions,
     IOptions<SpaceliftOptions> spaceliftOptions,
     ILogger<RunService> logger)
@@ -32,6 +36,48 @@ internal sealed partial class RunService(
             new CacheEntry("runs", keys.Runs(stackId, before, limit), _pageLifetime, [keys.StackTag(stackId)]),
             cancellation => FetchPageAsync(stackId, limit, before, cancellation),
             cancellationToken);
+
+    /// <summary>Confirms or discards a run that waits for confirmation and returns the run afterwards.</summary>
+    /// <exception cref="RunNotAwaitingConfirmationException">The run is not <c>UNCONFIRMED</c>.</exception>
+    public async Task<RunSummary> DecideAsync(string stackId, string runId, ConfirmationDecision decision, CancellationToken cancellationToken)
+    {
+        // Spacelift's error text for a run in the wrong state is not documented, so the run's state
+        // is checked first, and again if the mutation fails, instead of matching the error message.
+        var current = await spacelift.GetRunAsync(stackId, runId, cancellationToken);
+        if (current.State != RunStates.Unconfirmed)
+        {
+            throw new RunNotAwaitingConfirmationException(stackId, runId, current.State, decision);
+        }
+
+        SpaceliftRun decided;
+        try
+        {
+            decided = decision == ConfirmationDecision.Confirm
+                ? await spacelift.ConfirmRunAsync(stackId, runId, cancellationToken)
+                : await spacelift.DiscardRunAsync(stackId, runId, cancellationToken);
+        }
+        catch (SpaceliftRequestFailedException ex)
+        {
+            var state = await ReadStateAfterFailureAsync(stackId, runId, cancellationToken);
+            if (state is not null && state != RunStates.Unconfirmed)
+            {
+                Log.RunChangedMeanwhile(logger, runId, stackId, state, decision);
+                throw new RunNotAwaitingConfirmationException(stackId, runId, state, decision, ex);
+            }
+
+            throw;
+        }
+        finally
+        {
+            // Whatever Spacelift did with the mutation, cached runs of the stack may be stale now.
+            // The caller may hang up before the response, so the cleanup does not take their token.
+            await invalidation.StackChangedAsync(stackId, CancellationToken.None);
+        }
+
+        Log.RunDecided(logger, runId, stackId, decision, decided.State);
+
+        return RunSummary.From(decided, stackId, _host);
+    }
 
     /// <summary>
     /// Collects runs page by page. Spacelift's page size is not documented, so the loop requests
@@ -86,8 +132,31 @@ internal sealed partial class RunService(
         return new RunPage(runs, runs[^1].Id);
     }
 
+    private async Task<string?> ReadStateAfterFailureAsync(string stackId, string runId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await spacelift.GetRunAsync(stackId, runId, cancellationToken)).State;
+        }
+        catch (SpaceliftException ex)
+        {
+            Log.StateCheckFailed(logger, ex, runId, stackId);
+
+            return null;
+        }
+    }
+
     private static partial class Log
     {
+        [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Run {RunId} of stack {StackId}: {Decision} sent to Spacelift, run now {State}")]
+        public static partial void RunDecided(ILogger logger, string runId, string stackId, ConfirmationDecision decision, string? state);
+
+        [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Run {RunId} of stack {StackId} moved to {State} before the {Decision} reached Spacelift")]
+        public static partial void RunChangedMeanwhile(ILogger logger, string runId, string stackId, string state, ConfirmationDecision decision);
+
+        [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Could not read run {RunId} of stack {StackId} after Spacelift rejected a decision on it")]
+        public static partial void StateCheckFailed(ILogger logger, Exception exception, string runId, string stackId);
+
         [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Spacelift's runs cursor for stack {StackId} did not advance past {Cursor}; returning the {Count} runs read so far")]
         public static partial void CursorDidNotAdvance(ILogger logger, string stackId, string cursor, int count);
     }

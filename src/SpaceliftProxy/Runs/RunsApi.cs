@@ -7,6 +7,9 @@ namespace SpaceliftProxy.Runs;
 
 internal static class RunsApi
 {
+    /// <summary>The 403 message of confirm and discard in read-only mode, worded like the trigger's.</summary>
+    public const string ReadOnlyMessage = "Confirm and discard functionality is disabled. Plugin is in read-only mode.";
+
     public static IServiceCollection AddRuns(this IServiceCollection services) => services.AddSingleton<RunService>();
 
     /// <summary>Maps a stack's run routes under one base path.</summary>
@@ -23,6 +26,17 @@ internal static class RunsApi
 
         runs.MapGet("", ListRuns)
             .WithSummary("Lists a stack's tracked runs, newest first, one page at a time.");
+
+        var decisions = runs.MapGroup("/{runId}")
+            .WritesToSpacelift(ReadOnlyMessage)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        decisions.MapPost("/confirm", ConfirmRun)
+            .WithSummary("Confirms a run that waits for confirmation, so that it applies its plan.");
+
+        decisions.MapPost("/discard", DiscardRun)
+            .WithSummary("Discards a run that waits for confirmation, dropping its plan.");
 
         return api;
     }
@@ -53,4 +67,10 @@ internal static class RunsApi
 
         return TypedResults.Ok(result.Value);
     }
+
+    public static async Task<Ok<RunSummary>> ConfirmRun(string stackId, string runId, RunService runs, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await runs.DecideAsync(stackId, runId, ConfirmationDecision.Confirm, cancellationToken));
+
+    public static async Task<Ok<RunSummary>> DiscardRun(string stackId, string runId, RunService runs, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await runs.DecideAsync(stackId, runId, ConfirmationDecision.Discard, cancellationToken));
 }

@@ -5,8 +5,8 @@ using SpaceliftProxy.Diagnostics;
 namespace SpaceliftProxy.Stacks;
 
 /// <summary>
-/// Answers 403 without calling Spacelift when <c>Spacelift:ReadOnly</c> is set; put on every route
-/// that changes something in Spacelift.
+/// Returns 403 without calling Spacelift when <c>Spacelift:ReadOnly</c> is set. Every route that
+/// changes something in Spacelift gets it through <see cref="WriteRoutes.WritesToSpacelift"/>.
 /// </summary>
 internal sealed class ReadOnlyModeFilter(IOptions<SpaceliftOptions> options) : IEndpointFilter
 {
@@ -15,6 +15,26 @@ internal sealed class ReadOnlyModeFilter(IOptions<SpaceliftOptions> options) : I
 
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
         options.Value.ReadOnly
-            ? ValueTask.FromResult<object?>(ErrorResponses.Forbidden(Message))
+            ? ValueTask.FromResult<object?>(ErrorResponses.Forbidden(MessageFor(context.HttpContext)))
             : next(context);
+
+    private static string MessageFor(HttpContext httpContext) =>
+        httpContext.GetEndpoint()?.Metadata.GetMetadata<ReadOnlyModeMessage>()?.Text ?? Message;
+}
+
+/// <summary>Endpoint metadata: the message a route returns with 403 in read-only mode.</summary>
+internal sealed record ReadOnlyModeMessage(string Text);
+
+internal static class WriteRoutes
+{
+    /// <summary>
+    /// Marks routes that change something in Spacelift. Every check such routes need is added here,
+    /// so that a new one reaches them all. Today that is <see cref="ReadOnlyModeFilter"/>, which
+    /// returns 403 with <paramref name="readOnlyMessage"/> in read-only mode.
+    /// </summary>
+    public static TBuilder WritesToSpacelift<TBuilder>(this TBuilder builder, string readOnlyMessage)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder
+            .WithMetadata(new ReadOnlyModeMessage(readOnlyMessage))
+            .AddEndpointFilter<TBuilder, ReadOnlyModeFilter>();
 }

@@ -35,7 +35,7 @@ internal static class StacksApi
 
         stacks.MapPost("/{stackId}/trigger", TriggerRun)
             .WithSummary("Triggers a tracked run on the stack's tracked commit.")
-            .AddEndpointFilter<ReadOnlyModeFilter>()
+            .WritesToSpacelift(ReadOnlyModeFilter.Message)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -5,7 +5,10 @@ using SpaceliftProxy.Tests.Infrastructure;
 
 namespace SpaceliftProxy.Tests.Caching;
 
-/// <summary>Stack details and run pages: one upstream call for many readers, shared through Redis.</summary>
+/// <summary>
+/// Stack details and run pages: one upstream call for many readers, shared through Redis, and
+/// dropped on every replica after a trigger, confirm or discard.
+/// </summary>
 public sealed class StackAndRunCachingTests
 {
     private const string StackId = "network-prod";
@@ -138,6 +141,72 @@ public sealed class StackAndRunCachingTests
         Assert.That(runs.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(_spacelift.Requests.Count("GetStack"), Is.EqualTo(1));
         Assert.That(_spacelift.Requests.Count("ListRuns"), Is.EqualTo(2));
+    }
+
+    [TestCase("runs/" + Waiting + "/confirm", "CONFIRMED")]
+    [TestCase("runs/" + Waiting + "/discard", "DISCARDED")]
+    [TestCase("trigger", "PREPARING")]
+    public async Task Write_OnOneReplica_DropsCacheOnAnother(string action, string expectedStackState)
+    {
+        var redis = TestEnvironment.Redis.ConnectionString;
+        await using var first = ProxyFactory.For(_spacelift, redis, LongLifetimes);
+        await using var second = ProxyFactory.For(_spacelift, redis, LongLifetimes);
+        using var firstClient = first.CreateClient();
+        using var secondClient = second.CreateClient();
+        var (_, runsBefore) = await HttpJson.GetAsync(secondClient, RunsPath);
+        var (_, stackBefore) = await HttpJson.GetAsync(secondClient, DetailsPath);
+        var (_, listBefore) = await HttpJson.GetAsync(secondClient, "/api/spacelift-io/stacks");
+        Assert.That(stackBefore.GetProperty("state").GetString(), Is.EqualTo("UNCONFIRMED"));
+
+        var (write, _) = await HttpJson.PostEmptyAsync(firstClient, $"/api/spacelift-io/stacks/{StackId}/{action}");
+        Assert.That(write.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        // The second replica hears of the write through Redis; allow the message a moment.
+        var stackState = await EventuallyAsync(secondClient, DetailsPath, body => body.GetProperty("state").GetString(), expectedStackState);
+        var newestRun = await EventuallyAsync(
+            secondClient, RunsPath, body => body.GetProperty("runs")[0].GetProperty("id").GetString(), _spacelift.Data.GetRuns(StackId).First(run => run.Type == "TRACKED").Id);
+        var listState = await EventuallyAsync(
+            secondClient, "/api/spacelift-io/stacks", body => body.EnumerateArray().Single(stack => stack.GetProperty("id").GetString() == StackId).GetProperty("state").GetString(), expectedStackState);
+
+        Assert.That(stackState, Is.EqualTo(expectedStackState));
+        Assert.That(listState, Is.EqualTo(expectedStackState));
+        Assert.That(newestRun, Is.EqualTo(_spacelift.Data.GetRuns(StackId).First(run => run.Type == "TRACKED").Id));
+        Assert.That(runsBefore.GetProperty("runs").GetArrayLength(), Is.EqualTo(5));
+        Assert.That(listBefore.GetArrayLength(), Is.EqualTo(_spacelift.Data.StackCount));
+    }
+
+    [Test]
+    public async Task Confirm_OnOneReplica_UpdatesRunsOnAnother()
+    {
+        var redis = TestEnvironment.Redis.ConnectionString;
+        await using var first = ProxyFactory.For(_spacelift, redis, LongLifetimes);
+        await using var second = ProxyFactory.For(_spacelift, redis, LongLifetimes);
+        using var firstClient = first.CreateClient();
+        using var secondClient = second.CreateClient();
+        var (_, before) = await HttpJson.GetAsync(secondClient, RunsPath);
+        Assert.That(before.GetProperty("runs")[0].GetProperty("state").GetString(), Is.EqualTo("UNCONFIRMED"));
+
+        await HttpJson.PostEmptyAsync(firstClient, $"/api/spacelift-io/stacks/{StackId}/runs/{Waiting}/confirm");
+
+        var state = await EventuallyAsync(secondClient, RunsPath, body => body.GetProperty("runs")[0].GetProperty("state").GetString(), "CONFIRMED");
+        Assert.That(state, Is.EqualTo("CONFIRMED"));
+    }
+
+    /// <summary>Reads a value from the path until it equals the expected one, for up to about a second.</summary>
+    private static async Task<string?> EventuallyAsync(HttpClient client, string path, Func<JsonElement, string?> read, string? expected)
+    {
+        string? value = null;
+        for (var attempt = 0; attempt < 50 && value != expected; attempt++)
+        {
+            var (_, body) = await HttpJson.GetAsync(client, path);
+            value = read(body);
+            if (value != expected)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        return value;
     }
 
     private static void LongLifetimes(Dictionary<string, string?> settings)
