@@ -25,6 +25,7 @@ internal static class ApiDocumentation
             options.SupportNonNullableReferenceTypes();
             options.CustomSchemaIds(type => type.Name);
             options.SchemaFilter<ErrorMemberSchemaFilter>();
+            options.OperationFilter<OptionalJsonBodyFilter>();
         });
 
         return services;

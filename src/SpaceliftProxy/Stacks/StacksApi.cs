@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SpaceliftProxy.Caching;
 using SpaceliftProxy.Diagnostics;
+using SpaceliftProxy.OpenApi;
 
 namespace SpaceliftProxy.Stacks;
 
@@ -34,8 +35,9 @@ internal static class StacksApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         stacks.MapPost("/{stackId}/trigger", TriggerRun)
-            .WithSummary("Triggers a tracked run on the stack's tracked commit.")
+            .WithSummary("Triggers a run: without a body, a tracked run on the stack's tracked commit.")
             .WritesToSpacelift(ReadOnlyModeFilter.Message)
+            .WithMetadata(new OptionalJsonBody(typeof(TriggerRunRequest)))
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -65,8 +67,17 @@ internal static class StacksApi
         return TypedResults.Ok(result.Value);
     }
 
-    public static async Task<Ok<TriggeredRun>> TriggerRun(string stackId, StackService stacks, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await stacks.TriggerAsync(stackId, commitSha: null, runType: null, cancellationToken));
+    public static async Task<Results<Ok<TriggeredRun>, ProblemHttpResult>> TriggerRun(
+        string stackId, HttpRequest request, StackService stacks, CancellationToken cancellationToken)
+    {
+        var (body, error) = await TriggerRunRequest.ReadAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return ErrorResponses.BadRequest(error ?? "The trigger body is invalid.");
+        }
+
+        return TypedResults.Ok(await stacks.TriggerAsync(stackId, body.CommitSha, body.RunType, cancellationToken));
+    }
 
     public static ProblemHttpResult MalformedStackPath(string? rest, HttpRequest request)
     {
