@@ -27,7 +27,7 @@ internal static class StacksApi
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
         stacks.MapGet("", ListStacks)
-            .WithSummary("Lists every stack the API key can see.");
+            .WithSummary("Lists every stack the API key can see, optionally filtered.");
 
         stacks.MapGet("/{stackId}", GetStack)
             .WithSummary("Returns one stack's details.")
@@ -49,13 +49,24 @@ internal static class StacksApi
         return api;
     }
 
+    /// <param name="space">A space id, or a space name in any case.</param>
+    /// <param name="label">A label the stack must carry. Repeated, every label must match.</param>
+    /// <param name="state">A stack state such as FAILED. Repeated, any one of the states matches.</param>
+    /// <param name="q">Text the stack's name or description contains, in any case.</param>
     public static async Task<Ok<IReadOnlyList<StackSummary>>> ListStacks(
-        StackService stacks, HttpResponse response, TimeProvider time, CancellationToken cancellationToken)
+        StackService stacks,
+        HttpResponse response,
+        TimeProvider time,
+        string? space,
+        string[]? label,
+        string[]? state,
+        string? q,
+        CancellationToken cancellationToken)
     {
         var result = await stacks.ListAsync(cancellationToken);
         CacheStatusHeader.Set(response, result, stacks.ListLifetime, time);
 
-        return TypedResults.Ok(result.Value);
+        return TypedResults.Ok(StackFilter.From(space, label, state, q).Apply(result.Value));
     }
 
     public static async Task<Ok<StackDetails>> GetStack(
