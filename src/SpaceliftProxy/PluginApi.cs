@@ -1,4 +1,5 @@
 using SpaceliftProxy.Diagnostics;
+using SpaceliftProxy.Entities;
 using SpaceliftProxy.Runs;
 using SpaceliftProxy.Stacks;
 
@@ -20,7 +21,8 @@ internal static class PluginApi
             app.MapGroup(basePath)
                 .MapPluginHealthApi()
                 .MapStacksApi()
-                .MapRunsApi();
+                .MapRunsApi()
+                .MapEntitiesApi();
         }
 
         return app;

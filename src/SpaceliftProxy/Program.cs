@@ -3,6 +3,7 @@ using SpaceliftProxy.Caching;
 using SpaceliftProxy.Configuration;
 using SpaceliftProxy.Demo;
 using SpaceliftProxy.Diagnostics;
+using SpaceliftProxy.Entities;
 using SpaceliftProxy.OpenApi;
 using SpaceliftProxy.Runs;
 using SpaceliftProxy.Spacelift;
@@ -20,6 +21,7 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddSpaceliftClient();
     builder.Services.AddStacks();
     builder.Services.AddRuns();
+    builder.Services.AddEntities();
     builder.Services.AddApiDocumentation();
 
     var app = builder.Build().ValidateSettings();

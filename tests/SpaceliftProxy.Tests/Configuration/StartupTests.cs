@@ -59,6 +59,9 @@ public sealed class StartupTests
         Assert.That(service.Output, Does.Contain("ConnectionStrings:Redis is invalid"));
     }
 
+    [TestCase("Backstage__BaseUrl", "ftp://backstage.example.com", "Backstage:BaseUrl is invalid")]
+    [TestCase("Backstage__BaseUrl", "backstage.example.com", "Backstage:BaseUrl is invalid")]
+    [TestCase("Backstage__CatalogTimeout", "00:00:00", "Backstage:CatalogTimeout must be between")]
     [TestCase("Cache__StackTtl", "02:00:00", "Cache:StackTtl must be between")]
     [TestCase("Cache__RunsTtl", "-00:00:01", "Cache:RunsTtl must be between")]
     [TestCase("Cache__StacksTtl", "02:00:00", "Cache:StacksTtl must be between")]
