@@ -25,6 +25,7 @@ internal sealed class ControlEndpoints(FakeFaults faults, FakeRequestLog request
                 {
                     total = requestLog.Total,
                     tokensIssued = requestLog.TokensIssued,
+                    maxInFlight = requestLog.MaxInFlight,
                     operations = requestLog.Counts(),
                 });
                 return;

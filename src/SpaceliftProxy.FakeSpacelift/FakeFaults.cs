@@ -32,6 +32,12 @@ public enum FakeFaultKind
 
     /// <summary>HTTP 401 with a short text body.</summary>
     HttpUnauthorized,
+
+    /// <summary>
+    /// Normal execution, except that <c>Stack.runs</c> ignores its <c>before</c> argument and
+    /// returns the newest runs again, like a server whose cursor does not advance.
+    /// </summary>
+    StuckRunsCursor,
 }
 
 /// <summary>
@@ -58,6 +64,7 @@ public sealed class FakeFaults
     private readonly List<ActiveRule> _rules = [];
     private readonly FakeTokenStore _tokens;
     private long _latencyTicks;
+    private Action<string?>? _beforeOperation;
 
     internal FakeFaults(FakeTokenStore tokens)
     {
@@ -73,6 +80,17 @@ public sealed class FakeFaults
             ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
             Interlocked.Exchange(ref _latencyTicks, value.Ticks);
         }
+    }
+
+    /// <summary>
+    /// Called with the operation name before each GraphQL request executes, after the latency and
+    /// before the fault rules. A test uses it to change the data between two requests of the
+    /// service, as another Spacelift user would. Null calls nothing.
+    /// </summary>
+    public Action<string?>? BeforeOperation
+    {
+        get => Volatile.Read(ref _beforeOperation);
+        set => Volatile.Write(ref _beforeOperation, value);
     }
 
     /// <summary>Copies of the rules still in force, in the order they are tried.</summary>

@@ -26,6 +26,8 @@ public sealed class FakeRequestLog
     private readonly Queue<FakeRequest> _recent = new();
     private int _total;
     private int _tokensIssued;
+    private int _inFlight;
+    private int _maxInFlight;
 
     public int Total
     {
@@ -40,6 +42,12 @@ public sealed class FakeRequestLog
 
     /// <summary>Number of successful <c>apiKeyUser</c> exchanges.</summary>
     public int TokensIssued => Volatile.Read(ref _tokensIssued);
+
+    /// <summary>
+    /// Largest number of GraphQL requests answered at the same time since the start or the last
+    /// <see cref="Reset"/>. It shows how many calls a client runs in parallel.
+    /// </summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
     /// <summary>The last requests, oldest first.</summary>
     public IReadOnlyList<FakeRequest> Recent
@@ -79,6 +87,7 @@ public sealed class FakeRequestLog
             _recent.Clear();
             _total = 0;
             Interlocked.Exchange(ref _tokensIssued, 0);
+            Interlocked.Exchange(ref _maxInFlight, Volatile.Read(ref _inFlight));
         }
     }
 
@@ -98,4 +107,22 @@ public sealed class FakeRequestLog
     }
 
     internal void RecordTokenIssued() => Interlocked.Increment(ref _tokensIssued);
+
+    internal void RecordStarted()
+    {
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        var max = Volatile.Read(ref _maxInFlight);
+        while (inFlight > max)
+        {
+            var seen = Interlocked.CompareExchange(ref _maxInFlight, inFlight, max);
+            if (seen == max)
+            {
+                break;
+            }
+
+            max = seen;
+        }
+    }
+
+    internal void RecordFinished() => Interlocked.Decrement(ref _inFlight);
 }

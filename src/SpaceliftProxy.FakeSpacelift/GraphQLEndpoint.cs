@@ -103,6 +103,7 @@ internal sealed partial class GraphQLEndpoint
             body));
 
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, _stopping);
+        _requestLog.RecordStarted();
         try
         {
             await RespondAsync(http, request, document, operationName, authorization, cancellation.Token);
@@ -111,6 +112,10 @@ internal sealed partial class GraphQLEndpoint
         {
             // The client gave up or the server is stopping: drop the connection without a response.
             http.Abort();
+        }
+        finally
+        {
+            _requestLog.RecordFinished();
         }
     }
 
@@ -127,6 +132,8 @@ internal sealed partial class GraphQLEndpoint
         {
             await Task.Delay(latency, cancellationToken);
         }
+
+        _faults.BeforeOperation?.Invoke(operationName);
 
         var fault = _faults.Match(operationName);
         switch (fault?.Kind)
@@ -163,7 +170,10 @@ internal sealed partial class GraphQLEndpoint
                 break;
         }
 
-        var state = new FakeRequestState(_tokens.Validate(authorization), fault?.Kind == FakeFaultKind.MachineSessionGate);
+        var state = new FakeRequestState(
+            _tokens.Validate(authorization),
+            MachineSessionGate: fault?.Kind == FakeFaultKind.MachineSessionGate,
+            StuckRunsCursor: fault?.Kind == FakeFaultKind.StuckRunsCursor);
         var result = await _executer.ExecuteAsync(options =>
         {
             options.Schema = _schema;

@@ -5,7 +5,7 @@ using GraphQL;
 namespace SpaceliftProxy.FakeSpacelift;
 
 /// <summary>What the GraphQL resolvers need to know about the request being executed.</summary>
-internal sealed record FakeRequestState(IssuedToken? Token, bool MachineSessionGate)
+internal sealed record FakeRequestState(IssuedToken? Token, bool MachineSessionGate, bool StuckRunsCursor = false)
 {
     public const string Key = "SpaceliftProxy.FakeSpacelift.RequestState";
 
@@ -111,8 +111,11 @@ internal sealed class SpaceliftResolvers(
         return run ?? throw new ExecutionError(error ?? NotFound);
     }
 
-    public object? StackRuns(IResolveFieldContext context) =>
-        data.GetTrackedRunsPage(SourceStack(context).Id, context.GetArgument<string?>("before"), options.RunsPageSize);
+    public object? StackRuns(IResolveFieldContext context)
+    {
+        var before = FakeRequestState.From(context).StuckRunsCursor ? null : context.GetArgument<string?>("before");
+        return data.GetTrackedRunsPage(SourceStack(context).Id, before, options.RunsPageSize);
+    }
 
     public object? StackRun(IResolveFieldContext context) =>
         data.GetRun(SourceStack(context).Id, context.GetArgument<string>("id"));

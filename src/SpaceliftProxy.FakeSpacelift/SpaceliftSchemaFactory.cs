@@ -40,6 +40,7 @@ internal static partial class SpaceliftSchemaFactory
         ConfigureVendorUnion(builder, document);
 
         var schema = builder.Build(sdl);
+        schema.RegisterType(new SpaceliftIntGraphType());
 
         // Initialising now reports schema problems when the server starts instead of on the first request.
         schema.Initialize();
@@ -129,6 +130,20 @@ internal static partial class SpaceliftSchemaFactory
 
     [GeneratedRegex("^[_A-Za-z][_0-9A-Za-z]*$")]
     private static partial Regex EnumValueName();
+
+    /// <summary>
+    /// The <c>Int</c> scalar as Spacelift serves it. Spacelift's GraphQL server is written in Go,
+    /// where <c>Int</c> is 64 bits wide, so timestamps in milliseconds or nanoseconds fit.
+    /// GraphQL.NET's own <c>Int</c> is 32 bits wide and fails such values with <c>internal error</c>.
+    /// A scalar registered under the built-in name replaces the built-in one.
+    /// </summary>
+    private sealed class SpaceliftIntGraphType : LongGraphType
+    {
+        public SpaceliftIntGraphType()
+        {
+            Name = "Int";
+        }
+    }
 
     /// <summary>
     /// Adds values to enum types while the schema is built. GraphQL.NET 8's SchemaBuilder skips

@@ -1,5 +1,7 @@
 using SpaceliftProxy.Auth;
 using SpaceliftProxy.Diagnostics;
+using SpaceliftProxy.Entities;
+using SpaceliftProxy.Runs;
 using SpaceliftProxy.Stacks;
 
 namespace SpaceliftProxy;
@@ -21,7 +23,9 @@ internal static class PluginApi
                 .RequireBackstageCredentials()
                 .MapPluginHealthApi()
                 .MapPluginAuthApi()
-                .MapStacksApi();
+                .MapStacksApi()
+                .MapRunsApi()
+                .MapEntitiesApi();
         }
 
         return app;

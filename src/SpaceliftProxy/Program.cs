@@ -4,7 +4,9 @@ using SpaceliftProxy.Caching;
 using SpaceliftProxy.Configuration;
 using SpaceliftProxy.Demo;
 using SpaceliftProxy.Diagnostics;
+using SpaceliftProxy.Entities;
 using SpaceliftProxy.OpenApi;
+using SpaceliftProxy.Runs;
 using SpaceliftProxy.Spacelift;
 using SpaceliftProxy.Stacks;
 
@@ -22,6 +24,8 @@ return await StartupGuard.RunAsync(async () =>
     builder.Services.AddProxyCaching(builder.Configuration);
     builder.Services.AddSpaceliftClient();
     builder.Services.AddStacks();
+    builder.Services.AddRuns();
+    builder.Services.AddEntities();
     builder.Services.AddApiDocumentation();
 
     var app = builder.Build().ValidateSettings();

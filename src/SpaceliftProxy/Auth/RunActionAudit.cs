@@ -102,14 +102,16 @@ internal sealed class RunActionAuditFilter(RunActionAudit audit) : IEndpointFilt
             throw;
         }
 
-        var status = (result as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
+        // Handlers that return Results<...> wrap the actual result.
+        var inner = result is INestedHttpResult nested ? nested.Result : result;
+        var status = (inner as IStatusCodeHttpResult)?.StatusCode ?? StatusCodes.Status200OK;
         if (status < StatusCodes.Status400BadRequest)
         {
-            audit.Succeeded(httpContext, (result as IValueHttpResult)?.Value is IRunResult run ? run.Id : null);
+            audit.Succeeded(httpContext, (inner as IValueHttpResult)?.Value is IRunResult run ? run.Id : null);
         }
         else
         {
-            audit.Failed(httpContext, status, (result as ProblemHttpResult)?.ProblemDetails.Detail);
+            audit.Failed(httpContext, status, (inner as ProblemHttpResult)?.ProblemDetails.Detail);
         }
 
         return result;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using SpaceliftProxy.Configuration;
 
@@ -25,6 +26,16 @@ internal sealed class CacheKeys
 
     /// <summary>The list of every stack.</summary>
     public string Stacks => _prefix + "stacks";
+
+    /// <summary>The details of one stack.</summary>
+    public string Stack(string stackId) => _prefix + "stack:" + stackId;
+
+    /// <summary>
+    /// One page of a stack's tracked runs: up to <paramref name="limit"/> runs older than the run
+    /// <paramref name="before"/>, or the newest when it is null. Route validation keeps ':' out of ids, so keys cannot collide.
+    /// </summary>
+    public string Runs(string stackId, string? before, int limit) =>
+        string.Create(CultureInfo.InvariantCulture, $"{_prefix}runs:{stackId}:{before ?? "newest"}:{limit}");
 
     /// <summary>Tag on every entry that belongs to one stack (details, run pages).</summary>
     public string StackTag(string stackId) => _prefix + "stack-tag:" + stackId;

@@ -30,7 +30,7 @@ internal sealed class SpaceliftOptions
     public bool ReadOnly { get; set; }
 
     /// <summary>Longest time one call to Spacelift may take, retries included. Default 30 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00", ErrorMessage = "Spacelift:Timeout must be between 00:00:00.100 and 00:10:00")]
+    [TimeSpanRange("00:00:00.100", "00:10:00", ErrorMessage = "Spacelift:Timeout must be between 00:00:00.100 and 00:10:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The parsed <see cref="HostUrl"/>; valid once the options have passed validation.</summary>

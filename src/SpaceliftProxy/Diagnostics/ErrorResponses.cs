@@ -2,6 +2,8 @@ using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using SpaceliftProxy.Entities;
+using SpaceliftProxy.Runs;
 using SpaceliftProxy.Spacelift;
 
 namespace SpaceliftProxy.Diagnostics;
@@ -67,6 +69,19 @@ internal static partial class ErrorResponses
         _ => (StatusCodes.Status502BadGateway, exception.Message),
     };
 
+    /// <summary>
+    /// Maps a failed catalog request onto the status code returned to the caller. The catalog's 401
+    /// and 403 are passed on, because they concern the caller's own credentials.
+    /// </summary>
+    public static int Map(CatalogException exception) => exception switch
+    {
+        CatalogNotConfiguredException => StatusCodes.Status503ServiceUnavailable,
+        CatalogEntityNotFoundException => StatusCodes.Status404NotFound,
+        CatalogAccessDeniedException denied => denied.StatusCode,
+        CatalogTimeoutException => StatusCodes.Status504GatewayTimeout,
+        _ => StatusCodes.Status502BadGateway,
+    };
+
     private sealed partial class SpaceliftExceptionHandler(IProblemDetailsService problemDetails, ILogger<SpaceliftExceptionHandler> logger)
         : IExceptionHandler
     {
@@ -89,6 +104,24 @@ internal static partial class ErrorResponses
                         httpContext.Response.Headers.RetryAfter = "5";
                     }
 
+                    break;
+
+                case CatalogException catalog:
+                    status = Map(catalog);
+                    message = catalog.Message;
+                    Log.CatalogFailed(
+                        logger,
+                        status >= StatusCodes.Status500InternalServerError ? LogLevel.Warning : LogLevel.Information,
+                        catalog,
+                        httpContext.Request.Method,
+                        httpContext.Request.Path.Value,
+                        status);
+                    break;
+
+                case RunNotAwaitingConfirmationException conflict:
+                    status = StatusCodes.Status409Conflict;
+                    message = conflict.Message;
+                    Log.RunNotAwaitingConfirmation(logger, httpContext.Request.Method, httpContext.Request.Path.Value, conflict.RunId, conflict.State);
                     break;
 
                 case BadHttpRequestException badRequest:
@@ -121,5 +154,11 @@ internal static partial class ErrorResponses
 
         [LoggerMessage(EventId = 3001, Level = LogLevel.Error, Message = "{Method} {Path} failed unexpectedly")]
         public static partial void Unexpected(ILogger logger, Exception exception, string method, string path);
+
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "{Method} {Path} answered 409: run {RunId} is in state {State}, not UNCONFIRMED")]
+        public static partial void RunNotAwaitingConfirmation(ILogger logger, string method, string? path, string runId, string? state);
+
+        [LoggerMessage(EventId = 3003, Message = "{Method} {Path} answered {Status} because the request to Backstage's catalog failed")]
+        public static partial void CatalogFailed(ILogger logger, LogLevel level, Exception exception, string method, string? path, int status);
     }
 }

@@ -28,6 +28,7 @@ internal static class ApiDocumentation
             options.AddSecurityDefinition(BackstageSecurityFilter.SchemeName, BackstageSecurityFilter.Scheme);
             options.OperationFilter<BackstageSecurityFilter>();
             options.DocumentFilter<MetricsDocumentFilter>();
+            options.OperationFilter<OptionalJsonBodyFilter>();
         });
 
         return services;

@@ -17,16 +17,30 @@ internal sealed class StackService(
     IOptions<SpaceliftOptions> spaceliftOptions)
 {
     private readonly CacheEntry _listEntry = new("stacks", keys.Stacks, cacheOptions.Value.StacksTtl);
+    private readonly TimeSpan _detailsLifetime = cacheOptions.Value.StackTtl;
     private readonly SpaceliftHost _host = spaceliftOptions.Value.Host;
 
     /// <summary>How long a stack list is reused.</summary>
     public TimeSpan ListLifetime => _listEntry.Lifetime;
+
+    /// <summary>How long one stack's details are reused.</summary>
+    public TimeSpan DetailsLifetime => _detailsLifetime;
 
     /// <summary>Returns every stack the API key sees. Concurrent misses share one call to Spacelift.</summary>
     public Task<CacheResult<IReadOnlyList<StackSummary>>> ListAsync(CancellationToken cancellationToken) =>
         cache.GetOrFetchAsync<IReadOnlyList<StackSummary>>(
             _listEntry,
             async cancellation => (await spacelift.ListStacksAsync(cancellation)).Select(StackSummary.From).ToArray(),
+            cancellationToken);
+
+    /// <summary>
+    /// Returns one stack's details, or throws <see cref="SpaceliftNotFoundException"/> when Spacelift
+    /// has no such stack. Concurrent misses share one call to Spacelift.
+    /// </summary>
+    public Task<CacheResult<StackDetails>> GetAsync(string stackId, CancellationToken cancellationToken) =>
+        cache.GetOrFetchAsync(
+            new CacheEntry("stack", keys.Stack(stackId), _detailsLifetime, [keys.StackTag(stackId)]),
+            async cancellation => StackDetails.From(await spacelift.GetStackAsync(stackId, cancellation), _host),
             cancellationToken);
 
     /// <summary>Triggers a run on a stack and drops the cached entries the run makes stale.</summary>

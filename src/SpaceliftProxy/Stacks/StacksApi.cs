@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using SpaceliftProxy.Auth;
 using SpaceliftProxy.Caching;
 using SpaceliftProxy.Diagnostics;
+using SpaceliftProxy.OpenApi;
 
 namespace SpaceliftProxy.Stacks;
 
@@ -16,7 +17,7 @@ internal static class StacksApi
         return services;
     }
 
-    /// <summary>Maps the routes the Spacelift frontend plugin calls, under one base path.</summary>
+    /// <summary>Maps the routes the Spacelift frontend plugin calls, and a stack's details, under one base path.</summary>
     public static RouteGroupBuilder MapStacksApi(this RouteGroupBuilder api)
     {
         var stacks = api.MapGroup("/stacks")
@@ -27,12 +28,17 @@ internal static class StacksApi
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
         stacks.MapGet("", ListStacks)
-            .WithSummary("Lists every stack the API key can see.");
+            .WithSummary("Lists every stack the API key can see, optionally filtered.");
+
+        stacks.MapGet("/{stackId}", GetStack)
+            .WithSummary("Returns one stack's details.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         stacks.MapPost("/{stackId}/trigger", TriggerRun)
-            .WithSummary("Triggers a tracked run on the stack's tracked commit.")
-            .RequireRunAction(RunAction.Trigger)
-            .AddEndpointFilter<ReadOnlyModeFilter>()
+            .WithSummary("Triggers a run: without a body, a tracked run on the stack's tracked commit.")
+            .WritesToSpacelift(RunAction.Trigger, ReadOnlyModeFilter.Message)
+            .WithMetadata(new OptionalJsonBody(typeof(TriggerRunRequest)))
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -44,20 +50,56 @@ internal static class StacksApi
         return api;
     }
 
+    /// <param name="space">A space id, or a space name in any case.</param>
+    /// <param name="label">A label the stack must carry. Repeated, every label must match.</param>
+    /// <param name="state">A stack state such as FAILED. Repeated, any one of the states matches.</param>
+    /// <param name="q">Text the stack's name or description contains, in any case.</param>
     public static async Task<Ok<IReadOnlyList<StackSummary>>> ListStacks(
-        StackService stacks, HttpResponse response, TimeProvider time, CancellationToken cancellationToken)
+        StackService stacks,
+        HttpResponse response,
+        TimeProvider time,
+        string? space,
+        string[]? label,
+        string[]? state,
+        string? q,
+        CancellationToken cancellationToken)
     {
         var result = await stacks.ListAsync(cancellationToken);
         CacheStatusHeader.Set(response, result, stacks.ListLifetime, time);
 
+        return TypedResults.Ok(StackFilter.From(space, label, state, q).Apply(result.Value));
+    }
+
+    public static async Task<Ok<StackDetails>> GetStack(
+        string stackId, StackService stacks, HttpResponse response, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var result = await stacks.GetAsync(stackId, cancellationToken);
+        CacheStatusHeader.Set(response, result, stacks.DetailsLifetime, time);
+
         return TypedResults.Ok(result.Value);
     }
 
-    public static async Task<Ok<TriggeredRun>> TriggerRun(string stackId, StackService stacks, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await stacks.TriggerAsync(stackId, commitSha: null, runType: null, cancellationToken));
+    public static async Task<Results<Ok<TriggeredRun>, ProblemHttpResult>> TriggerRun(
+        string stackId, HttpRequest request, StackService stacks, CancellationToken cancellationToken)
+    {
+        var (body, error) = await TriggerRunRequest.ReadAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return ErrorResponses.BadRequest(error ?? "The trigger body is invalid.");
+        }
 
-    public static ProblemHttpResult MalformedStackPath(string? rest, HttpRequest request) =>
-        rest is null || rest.StartsWith('/') || rest.Length == 0
-            ? ErrorResponses.BadRequest("The stack id is empty.")
+        return TypedResults.Ok(await stacks.TriggerAsync(stackId, body.CommitSha, body.RunType, cancellationToken));
+    }
+
+    public static ProblemHttpResult MalformedStackPath(string? rest, HttpRequest request)
+    {
+        if (rest is null || rest.Length == 0 || rest.StartsWith('/'))
+        {
+            return ErrorResponses.BadRequest("The stack id is empty.");
+        }
+
+        return rest.Contains("/runs//", StringComparison.Ordinal)
+            ? ErrorResponses.BadRequest("The run id is empty.")
             : ErrorResponses.NotFound($"No route matches {request.Method} {request.Path}.");
+    }
 }

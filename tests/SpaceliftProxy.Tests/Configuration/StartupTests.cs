@@ -106,6 +106,29 @@ public sealed class StartupTests
         Assert.That(service.Output, Does.Contain("ConnectionStrings:Redis is invalid"));
     }
 
+    [TestCase("Backstage__BaseUrl", "ftp://backstage.example.com", "Backstage:BaseUrl is invalid")]
+    [TestCase("Backstage__BaseUrl", "backstage.example.com", "Backstage:BaseUrl is invalid")]
+    [TestCase("Backstage__CatalogTimeout", "00:00:00", "Backstage:CatalogTimeout must be between")]
+    [TestCase("Cache__StackTtl", "02:00:00", "Cache:StackTtl must be between")]
+    [TestCase("Cache__RunsTtl", "-00:00:01", "Cache:RunsTtl must be between")]
+    [TestCase("Cache__StacksTtl", "02:00:00", "Cache:StacksTtl must be between")]
+    [TestCase("Spacelift__Timeout", "00:00:00", "Spacelift:Timeout must be between")]
+    public async Task Start_InvalidSetting_NamesSetting(string variable, string value, string expected)
+    {
+        await using var service = ServiceProcess.Start([], new Dictionary<string, string?>
+        {
+            ["Spacelift__HostUrl"] = "acme.app.spacelift.io",
+            ["Spacelift__ApiKey"] = "01HQDEMO0KEY0000000000000A",
+            ["Spacelift__ApiSecret"] = Secret,
+            [variable] = value,
+        });
+
+        var exitCode = await service.WaitForExitAsync(StartTimeout);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(service.Output, Does.Contain(expected));
+    }
+
     [Test]
     public async Task Start_BackstageEnvironmentNames_ServeStacks()
     {

@@ -382,6 +382,39 @@ public sealed class FakeSpaceliftTests
         Assert.That(response["data"]!["stack"]!["runs"]!.AsArray(), Is.Empty);
     }
 
+    [TestCase(1_767_225_600L)]
+    [TestCase(1_767_225_600_123L)]
+    [TestCase(1_767_225_600_123_456_789L)]
+    public async Task ListRuns_Timestamps_Served64Bit(long createdAt)
+    {
+        var (server, client) = await StartAsync();
+        var token = await GetTokenAsync(server, client);
+        var newest = server.Data.GetRuns(PaymentsStack).First(run => run.Type == "TRACKED");
+        server.Data.UpdateRun(PaymentsStack, newest.Id, run =>
+        {
+            run.CreatedAt = createdAt;
+            run.UpdatedAt = createdAt;
+        });
+
+        var response = await PostAsync(client, Operation("ListRuns"), new JsonObject { ["stack"] = PaymentsStack }, token: token);
+
+        Assert.That(response["errors"], Is.Null, response.ToJsonString());
+        var run = response["data"]!["stack"]!["runs"]![0]!;
+        Assert.That(run["createdAt"]!.GetValue<long>(), Is.EqualTo(createdAt));
+        Assert.That(run["updatedAt"]!.GetValue<long>(), Is.EqualTo(createdAt));
+    }
+
+    [Test]
+    public async Task ListRuns_PageSizeOption_Applied()
+    {
+        var (server, client) = await StartAsync(new FakeSpaceliftOptions { RunsPageSize = 3 });
+        var token = await GetTokenAsync(server, client);
+
+        var response = await PostAsync(client, Operation("ListRuns"), new JsonObject { ["stack"] = PaymentsStack }, token: token);
+
+        Assert.That(response["data"]!["stack"]!["runs"]!.AsArray(), Has.Count.EqualTo(3));
+    }
+
     [Test]
     public async Task GetStack_UnknownId_NullWithoutErrors()
     {
@@ -694,6 +727,56 @@ public sealed class FakeSpaceliftTests
         Assert.That(stopwatch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(290)));
     }
 
+    [Test]
+    public async Task Fault_StuckRunsCursor_RepeatsNewestRuns()
+    {
+        var (server, client) = await StartAsync(new FakeSpaceliftOptions { RunsPageSize = 3 });
+        var token = await GetTokenAsync(server, client);
+        server.Faults.Add(new FakeFault(FakeFaultKind.StuckRunsCursor, "ListRuns"));
+        var first = await PostAsync(client, Operation("ListRuns"), new JsonObject { ["stack"] = PaymentsStack }, token: token);
+        var firstIds = first["data"]!["stack"]!["runs"]!.AsArray().Select(run => run!["id"]!.GetValue<string>()).ToList();
+
+        var second = await PostAsync(client, Operation("ListRuns"), new JsonObject { ["stack"] = PaymentsStack, ["before"] = firstIds[^1] }, token: token);
+
+        var secondIds = second["data"]!["stack"]!["runs"]!.AsArray().Select(run => run!["id"]!.GetValue<string>()).ToList();
+        Assert.That(secondIds, Is.EqualTo(firstIds));
+    }
+
+    [Test]
+    public async Task BeforeOperation_ChangesDataBeforeExecution()
+    {
+        var (server, client) = await StartAsync();
+        var token = await GetTokenAsync(server, client);
+        var seen = new List<string?>();
+        server.Faults.BeforeOperation = operation =>
+        {
+            seen.Add(operation);
+            if (operation == "GetStack")
+            {
+                server.Data.SetStackState(PaymentsStack, "FAILED");
+            }
+        };
+
+        var response = await PostAsync(client, Operation("GetStack"), new JsonObject { ["id"] = PaymentsStack }, token: token);
+
+        Assert.That(response["data"]!["stack"]!["state"]!.GetValue<string>(), Is.EqualTo("FAILED"));
+        Assert.That(seen, Is.EqualTo(new[] { "GetStack" }));
+    }
+
+    [Test]
+    public async Task RequestLog_MaxInFlight_CountsParallelRequests()
+    {
+        var (server, client) = await StartAsync();
+        var token = await GetTokenAsync(server, client);
+        server.Faults.Latency = TimeSpan.FromMilliseconds(300);
+
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => PostAsync(client, Operation("GetViewer"), token: token)));
+
+        Assert.That(server.Requests.MaxInFlight, Is.EqualTo(3));
+        server.Requests.Reset();
+        Assert.That(server.Requests.MaxInFlight, Is.Zero);
+    }
+
     // Schema extension and data
 
     [Test]
@@ -867,6 +950,7 @@ public sealed class FakeSpaceliftTests
         Assert.That(counts["operations"]!["GetViewer"]!.GetValue<int>(), Is.EqualTo(2));
         Assert.That(counts["tokensIssued"]!.GetValue<int>(), Is.EqualTo(1));
         Assert.That(counts["total"]!.GetValue<int>(), Is.EqualTo(3));
+        Assert.That(counts["maxInFlight"]!.GetValue<int>(), Is.GreaterThanOrEqualTo(1));
     }
 
     [Test]
