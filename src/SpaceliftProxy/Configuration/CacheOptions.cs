@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace SpaceliftProxy.Configuration;
@@ -31,7 +30,7 @@ internal sealed class CacheOptions
     /// How long a request waits for Spacelift to refresh an expired entry before it gets the last
     /// good copy, marked stale, while the refresh carries on. Default 3 s; <c>00:00:00</c> always waits.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Cache:ServeStaleAfter must be between 00:00:00 and 00:10:00")]
+    [TimeSpanRange("00:00:00", "00:10:00", ErrorMessage = "Cache:ServeStaleAfter must be between 00:00:00 and 00:10:00")]
     public TimeSpan ServeStaleAfter { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>

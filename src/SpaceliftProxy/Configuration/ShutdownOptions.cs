@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace SpaceliftProxy.Configuration;
@@ -13,7 +12,7 @@ internal sealed class ShutdownOptions
     /// balancers stop sending it requests before it stops listening. In-flight requests then get
     /// up to <c>HostOptions:ShutdownTimeout</c> (30 s) to finish. Default 5 s.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Shutdown:DrainDelay must be between 00:00:00 and 00:05:00")]
+    [TimeSpanRange("00:00:00", "00:05:00", ErrorMessage = "Shutdown:DrainDelay must be between 00:00:00 and 00:05:00")]
     public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(5);
 }
 

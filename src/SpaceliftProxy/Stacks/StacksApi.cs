@@ -91,15 +91,40 @@ internal static class StacksApi
         return TypedResults.Ok(await stacks.TriggerAsync(stackId, body.CommitSha, body.RunType, cancellationToken));
     }
 
-    public static ProblemHttpResult MalformedStackPath(string? rest, HttpRequest request)
+    /// <summary>
+    /// Answers paths under <c>/stacks</c> that no route matches: an empty id is bad input, a known
+    /// route with the wrong method is 405 with <c>Allow</c>, anything else 404.
+    /// </summary>
+    public static ProblemHttpResult MalformedStackPath(string? rest, HttpRequest request, HttpResponse response)
     {
-        if (rest is null || rest.Length == 0 || rest.StartsWith('/'))
+        if (string.IsNullOrEmpty(rest))
+        {
+            // The list itself: GET is mapped, so this is another method.
+            return MethodNotAllowed(request, response, HttpMethods.Get);
+        }
+
+        if (rest.StartsWith('/'))
         {
             return ErrorResponses.BadRequest("The stack id is empty.");
         }
 
-        return rest.Contains("/runs//", StringComparison.Ordinal)
-            ? ErrorResponses.BadRequest("The run id is empty.")
+        if (rest.Contains("/runs//", StringComparison.Ordinal))
+        {
+            return ErrorResponses.BadRequest("The run id is empty.");
+        }
+
+        var segments = rest.Split('/');
+        var isWriteRoute = segments is [_, "trigger"] or [_, "runs", _, "confirm" or "discard"];
+
+        return isWriteRoute && HttpMethods.IsGet(request.Method)
+            ? MethodNotAllowed(request, response, HttpMethods.Post)
             : ErrorResponses.NotFound($"No route matches {request.Method} {request.Path}.");
+    }
+
+    private static ProblemHttpResult MethodNotAllowed(HttpRequest request, HttpResponse response, string allowed)
+    {
+        response.Headers.Allow = allowed;
+
+        return ErrorResponses.Problem(StatusCodes.Status405MethodNotAllowed, $"{request.Method} is not allowed on {request.Path}; use {allowed}.");
     }
 }

@@ -60,6 +60,10 @@ public sealed class StartupTests
     }
 
     [TestCase("Spacelift__Timeout", "banana", "Spacelift:Timeout")]
+    [TestCase("Spacelift__Timeout", "-00:00:01", "Spacelift:Timeout must be between")]
+    [TestCase("Spacelift__Resilience__MaxRetries", "-3", "Spacelift:Resilience:MaxRetries must be between")]
+    [TestCase("Spacelift__Resilience__CircuitBreakerFailureRatio", "2", "Spacelift:Resilience:CircuitBreakerFailureRatio must be between")]
+    [TestCase("Shutdown__DrainDelay", "01:00:00", "Shutdown:DrainDelay must be between")]
     [TestCase("Spacelift__ReadOnly", "maybe", "Spacelift:ReadOnly")]
     public async Task Start_UnparsableSetting_NamesSetting(string variable, string value, string setting)
     {

@@ -122,6 +122,24 @@ public sealed class TriggerRunTests
         Assert.That(_spacelift.Requests.Total, Is.Zero, "nothing may reach Spacelift");
     }
 
+    [TestCase("GET", "/api/spacelift-io/stacks/network-prod/trigger", "POST")]
+    [TestCase("GET", "/api/spacelift-io/stacks/network-prod/runs/01HQ/confirm", "POST")]
+    [TestCase("POST", "/api/spacelift-io/stacks", "GET")]
+    public async Task Route_WrongMethod_Answers405WithAllow(string method, string path, string allowed)
+    {
+        await using var proxy = ProxyFactory.For(_spacelift);
+        using var client = proxy.CreateClient();
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative));
+
+        var response = await client.SendAsync(request).WaitAsync(HttpJson.Timeout);
+        var body = await HttpJson.ReadAsync(response);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+        Assert.That(response.Content.Headers.Allow, Is.EqualTo(new[] { allowed }));
+        Assert.That(HttpJson.Error(body), Does.Contain(method));
+        Assert.That(_spacelift.Requests.Total, Is.Zero);
+    }
+
     [Test]
     public async Task Trigger_StackIdOf255Characters_IsSentToSpacelift()
     {
