@@ -23,7 +23,7 @@ internal static partial class BackstageAuth
     /// <summary>Maximum size of a JWKS or user info response from Backstage.</summary>
     private const int MaxResponseBytes = 1024 * 1024;
 
-    /// <summary>Registers the authentication scheme, the policies, the rate limiter and the settings they read.</summary>
+    /// <summary>Registers the authentication scheme, the policies, the trigger budget and the settings they read.</summary>
     public static IServiceCollection AddBackstageAuth(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -57,12 +57,12 @@ internal static partial class BackstageAuth
         services.AddOptions<AuthorizationOptions>().Configure<IOptions<BackstageAuthOptions>>(AddPolicies);
         services.AddSingleton<IAuthorizationHandler, ActionAllowListHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, BarrierResultHandler>();
-        services.AddRunActionRateLimiter();
+        services.AddSingleton<TriggerBudget>();
 
         return services;
     }
 
-    /// <summary>Adds authentication, authorization and the rate limiter to the pipeline, and logs doubtful settings.</summary>
+    /// <summary>Adds authentication and authorization to the pipeline, and logs doubtful settings.</summary>
     public static WebApplication UseBackstageAuth(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(BackstageAuth).FullName!);
@@ -73,7 +73,6 @@ internal static partial class BackstageAuth
 
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
 
         return app;
     }

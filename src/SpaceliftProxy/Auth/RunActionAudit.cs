@@ -109,6 +109,10 @@ internal sealed class RunActionAuditFilter(RunActionAudit audit) : IEndpointFilt
         {
             audit.Succeeded(httpContext, (inner as IValueHttpResult)?.Value is IRunResult run ? run.Id : null);
         }
+        else if (status == StatusCodes.Status429TooManyRequests)
+        {
+            audit.RateLimited(httpContext, (inner as ProblemHttpResult)?.ProblemDetails.Detail ?? "Too many triggers.");
+        }
         else
         {
             audit.Failed(httpContext, status, (inner as ProblemHttpResult)?.ProblemDetails.Detail);

@@ -185,6 +185,45 @@ public sealed class ActionAllowListTests : BarrierTestBase
     }
 
     [Test]
+    public async Task TriggersPerMinute_FailedTriggers_NotCounted()
+    {
+        await using var proxy = CreateProxy(settings => settings["Backstage:Auth:TriggersPerMinute"] = "2");
+        using var client = proxy.CreateClient();
+        var jdoe = Backstage.IssueUserToken("user:default/jdoe");
+
+        // Bad ids, unknown stacks and Spacelift failures create no run, so they cost nothing.
+        for (var i = 0; i < 5; i++)
+        {
+            var (badId, _) = await TriggerAsync(client, jdoe, "/api/spacelift-io/stacks/bad$id/trigger");
+            var (unknown, _) = await TriggerAsync(client, jdoe, "/api/spacelift-io/stacks/no-such-stack/trigger");
+            Assert.That(badId.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        }
+
+        var (first, _) = await TriggerAsync(client, jdoe);
+        var (second, _) = await TriggerAsync(client, jdoe);
+        var (third, _) = await TriggerAsync(client, jdoe);
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(third.StatusCode, Is.EqualTo(HttpStatusCode.TooManyRequests));
+    }
+
+    [Test]
+    public async Task TriggersPerMinute_ConcurrentTriggers_StayWithinLimit()
+    {
+        await using var proxy = CreateProxy(settings => settings["Backstage:Auth:TriggersPerMinute"] = "3");
+        using var client = proxy.CreateClient();
+        var jdoe = Backstage.IssueUserToken("user:default/jdoe");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => TriggerAsync(client, jdoe)));
+
+        Assert.That(answers.Count(answer => answer.Response.StatusCode == HttpStatusCode.OK), Is.EqualTo(3));
+        Assert.That(answers.Count(answer => answer.Response.StatusCode == HttpStatusCode.TooManyRequests), Is.EqualTo(7));
+        Assert.That(Spacelift.Requests.Count("TriggerRun"), Is.EqualTo(3));
+    }
+
+    [Test]
     public async Task TriggersPerMinuteZero_NoLimit()
     {
         await using var proxy = CreateProxy(settings => settings["Backstage:Auth:TriggersPerMinute"] = "0");
