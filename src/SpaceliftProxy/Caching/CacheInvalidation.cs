@@ -84,7 +84,8 @@ internal sealed partial class CacheInvalidation(
 
     private async Task RemoveLocalAsync(string stackId, CancellationToken cancellationToken)
     {
-        await cache.RemoveAsync(keys.Stacks, cancellationToken);
+        // The last good copies go too: after a write, a copy from before it must not come back as "stale".
+        await cache.RemoveAsync([keys.Stacks, ResponseCache.LastGoodKey(keys.Stacks)], cancellationToken);
         await cache.RemoveByTagAsync(keys.StackTag(stackId), cancellationToken);
     }
 

@@ -16,9 +16,14 @@ internal static class CacheStatusHeader
         {
             CacheOutcome.Hit => CacheName + "; hit",
             CacheOutcome.Miss => CacheName + "; fwd=miss",
-            _ => string.Create(
-                CultureInfo.InvariantCulture,
-                $"{CacheName}; hit; ttl={(int)Math.Floor((result.FetchedAt + lifetime - time.GetUtcNow()).TotalSeconds)}; detail=stale-if-error"),
+            CacheOutcome.StaleWhileRefreshing => Stale(result, lifetime, time, "stale-while-revalidate"),
+            _ => Stale(result, lifetime, time, "stale-if-error"),
         };
     }
+
+    /// <summary>A stale hit; a negative <c>ttl</c> is how RFC 9211 says how long ago the entry expired.</summary>
+    private static string Stale<T>(CacheResult<T> result, TimeSpan lifetime, TimeProvider time, string detail) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"{CacheName}; hit; ttl={(int)Math.Floor((result.FetchedAt + lifetime - time.GetUtcNow()).TotalSeconds)}; detail={detail}");
 }

@@ -19,6 +19,9 @@ internal enum CacheOutcome
 
     /// <summary>Spacelift failed, so the last good copy was served instead.</summary>
     Stale,
+
+    /// <summary>Spacelift was slow to refresh the entry, so the last good copy was served while the refresh carries on.</summary>
+    StaleWhileRefreshing,
 }
 
 /// <summary>What one kind of cached Spacelift data is called, where it lives and for how long.</summary>
@@ -84,10 +87,10 @@ internal sealed partial class ResponseCache(
             {
                 // The fetch carries on and fills the cache for the next request.
                 _ = fetching.ContinueWith(static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                telemetry.RecordCacheRequest(entry.Kind, "stale");
+                telemetry.RecordCacheRequest(entry.Kind, "stale_while_refreshing");
                 Log.ServingStaleWhileSlow(logger, entry.Kind, entry.Key, _time.GetUtcNow() - lastGood.FetchedAt, _serveStaleAfter);
 
-                return new CacheResult<T>(lastGood.Value, CacheOutcome.Stale, lastGood.FetchedAt);
+                return new CacheResult<T>(lastGood.Value, CacheOutcome.StaleWhileRefreshing, lastGood.FetchedAt);
             }
         }
 
@@ -135,7 +138,11 @@ internal sealed partial class ResponseCache(
             or SpaceliftInvalidResponseException
             or SpaceliftRequestFailedException;
 
-    private static string LastGoodKey(string key) => key + ":last-good";
+    /// <summary>
+    /// Key of an entry's last good copy. The copy carries the entry's tags, so invalidation drops
+    /// both and no copy from before a write is served after it.
+    /// </summary>
+    public static string LastGoodKey(string key) => key + ":last-good";
 
     private static HybridCacheEntryOptions FreshOptions(TimeSpan lifetime) =>
         lifetime > TimeSpan.Zero
@@ -161,7 +168,7 @@ internal sealed partial class ResponseCache(
             Fetched = true;
             if (owner._staleWindow > TimeSpan.Zero)
             {
-                await owner._cache.SetAsync(LastGoodKey(entry.Key), envelope, owner._lastGoodOptions, cancellationToken: cancellationToken);
+                await owner._cache.SetAsync(LastGoodKey(entry.Key), envelope, owner._lastGoodOptions, entry.Tags, cancellationToken);
             }
 
             return envelope;

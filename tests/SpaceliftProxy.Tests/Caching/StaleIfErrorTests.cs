@@ -105,7 +105,7 @@ public sealed class StaleIfErrorTests
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(body.GetArrayLength(), Is.EqualTo(spacelift.Data.StackCount));
-        Assert.That(response.Headers.GetValues("Cache-Status").Single(), Does.Contain("stale-if-error"));
+        Assert.That(response.Headers.GetValues("Cache-Status").Single(), Does.EndWith("detail=stale-while-revalidate"));
         Assert.That(waited, Is.LessThan(TimeSpan.FromSeconds(2)), "the request waits Cache:ServeStaleAfter, not the slow refresh");
 
         // The refresh carried on and filled the cache.
@@ -114,5 +114,28 @@ public sealed class StaleIfErrorTests
         var (refreshed, _) = await HttpJson.GetAsync(client, "/api/spacelift-io/stacks");
         Assert.That(refreshed.Headers.GetValues("Cache-Status").Single(), Is.Not.Contain("stale"));
         Assert.That(spacelift.Requests.Count("ListStacks"), Is.LessThanOrEqualTo(3));
+    }
+
+    [Test]
+    public async Task List_SlowAfterTrigger_ShowsNewStateNotStaleCopy()
+    {
+        await using var spacelift = await FakeSpaceliftServer.StartAsync();
+        await using var proxy = ProxyFactory.For(spacelift, configure: settings =>
+        {
+            settings["Cache:StacksTtl"] = "00:00:30";
+            settings["Cache:ServeStaleAfter"] = "00:00:00.300";
+        });
+        using var client = proxy.CreateClient();
+        var stack = spacelift.Data.Stacks.First(candidate => candidate.State != "PREPARING");
+        await HttpJson.GetAsync(client, "/api/spacelift-io/stacks");
+
+        spacelift.Faults.Latency = TimeSpan.FromSeconds(1);
+        var (trigger, _) = await HttpJson.PostEmptyAsync(client, $"/api/spacelift-io/stacks/{stack.Id}/trigger");
+        var (response, body) = await HttpJson.GetAsync(client, "/api/spacelift-io/stacks");
+
+        Assert.That(trigger.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Headers.GetValues("Cache-Status").Single(), Is.EqualTo("spacelift-proxy; fwd=miss"), "no copy from before the trigger");
+        var state = body.EnumerateArray().Single(item => item.GetProperty("id").GetString() == stack.Id).GetProperty("state").GetString();
+        Assert.That(state, Is.EqualTo("PREPARING"));
     }
 }
