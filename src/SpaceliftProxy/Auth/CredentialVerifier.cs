@@ -43,7 +43,6 @@ internal sealed partial class CredentialVerifier
     private const string LegacyUserAudience = "backstage";
     private const string LegacyServerSubject = "backstage-server";
     private const string LegacyServerAlgorithm = SecurityAlgorithms.HmacSha256;
-    private const int MaxEchoedLength = 100;
 
     /// <summary>Algorithms a plugin's JWKS may sign with: every asymmetric algorithm Backstage's static key store allows.</summary>
     private static readonly FrozenSet<string> PluginTokenAlgorithms = FrozenSet.Create(
@@ -432,27 +431,7 @@ internal sealed partial class CredentialVerifier
 
     private static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    /// <summary>
-    /// Shortens a value taken from the token and replaces its control characters before it goes into
-    /// a message, so a crafted token cannot forge lines in the log.
-    /// </summary>
-    private static string Echo(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-
-        var shortened = value.Length <= MaxEchoedLength ? value : value[..MaxEchoedLength] + "…";
-
-        return string.Create(shortened.Length, shortened, (span, text) =>
-        {
-            for (var i = 0; i < text.Length; i++)
-            {
-                span[i] = char.IsControl(text[i]) ? '?' : text[i];
-            }
-        });
-    }
+    private static string Echo(string? value) => TokenText.Echo(value);
 
     [GeneratedRegex("^[a-z0-9_-]+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PluginIdPattern();

@@ -187,18 +187,18 @@ internal sealed partial class JwksKeySet
         if (keys is not null)
         {
             return CredentialsRejectedException.Invalid(keyId is null
-                ? $"The token names no key id, and no key of {Owner} at {Url} verifies it."
-                : $"The token's signing key '{keyId}' is not among the keys of {Owner} at {Url}.");
+                ? $"The token names no key id, and no key of {Owner} verifies it."
+                : $"The token's signing key '{TokenText.Echo(keyId)}' is not among the keys of {Owner}.");
         }
 
         if (_lastFailureWasNotFound && _notFoundMeansUnknownIssuer)
         {
-            return CredentialsRejectedException.Invalid($"The token's issuer is unknown: {Owner} publishes no keys at {Url} (HTTP 404).");
+            return CredentialsRejectedException.Invalid($"The token's issuer is unknown: {Owner} publishes no keys (HTTP 404).");
         }
 
         return new CredentialsRejectedException(
             StatusCodes.Status503ServiceUnavailable,
-            $"The token cannot be verified because the keys of {Owner} could not be fetched from {Url} ({_lastFailure ?? "not fetched yet"}). Try again later.");
+            $"The token cannot be verified because the keys of {Owner} could not be fetched ({_lastFailure ?? "not fetched yet"}). Try again later; the service's log names the address.");
     }
 
     private sealed class KeySnapshot

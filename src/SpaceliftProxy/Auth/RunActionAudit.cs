@@ -85,10 +85,9 @@ internal sealed class RunActionAuditFilter(RunActionAudit audit) : IEndpointFilt
         {
             result = await next(context);
         }
-        catch (SpaceliftException ex)
+        catch (Exception ex) when (ErrorResponses.Describe(ex) is { } answer)
         {
-            var (errorStatus, message) = ErrorResponses.Map(ex);
-            audit.Failed(httpContext, errorStatus, message);
+            audit.Failed(httpContext, answer.Status, answer.Message);
             throw;
         }
         catch (OperationCanceledException) when (httpContext.RequestAborted.IsCancellationRequested)

@@ -130,7 +130,7 @@ internal sealed partial class UserInfoClient
     {
         Log.UserInfoFailed(_logger, _userInfoUrl!, subject, failure);
 
-        return new UserInfoUnavailableException($"The groups of {subject} could not be read from Backstage at {_userInfoUrl} ({failure}). Try again later.");
+        return new UserInfoUnavailableException($"The groups of {subject} could not be read from Backstage ({failure}). Try again later; the service's log names the address.");
     }
 
     private void RemoveExpired()

@@ -55,6 +55,19 @@ internal static partial class ErrorResponses
 
     public static ProblemHttpResult Problem(int status, string error) => TypedResults.Problem(detail: error, statusCode: status);
 
+    /// <summary>
+    /// Returns the status code and message an expected exception becomes, or null for one nobody
+    /// expected, which becomes a 500.
+    /// </summary>
+    public static (int Status, string Message)? Describe(Exception exception) => exception switch
+    {
+        SpaceliftException spacelift => Map(spacelift),
+        CatalogException catalog => (Map(catalog), catalog.Message),
+        RunNotAwaitingConfirmationException conflict => (StatusCodes.Status409Conflict, conflict.Message),
+        BadHttpRequestException badRequest => (badRequest.StatusCode, badRequest.Message),
+        _ => null,
+    };
+
     /// <summary>Maps a failed call to Spacelift onto the status code and message the caller sees.</summary>
     public static (int Status, string Message) Map(SpaceliftException exception) => exception switch
     {

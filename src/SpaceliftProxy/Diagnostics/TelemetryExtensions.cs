@@ -33,6 +33,10 @@ internal static class TelemetryExtensions
                 options.Rules.Insert(0, new LoggerFilterRule(null, category, LogLevel.Warning, null));
             }
 
+            // Every rejected token would otherwise log two lines at Information, which a flood of
+            // bad tokens turns into a flood of log lines; the 401 answer says why.
+            options.Rules.Insert(0, new LoggerFilterRule(null, "SpaceliftProxy.Auth.BackstageAuthenticationHandler", LogLevel.Warning, null));
+
             // Readiness reports a Redis outage every few seconds; the cache logs it already.
             options.Rules.Insert(0, new LoggerFilterRule(null, "Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical, null));
         });
