@@ -21,7 +21,7 @@ namespace SpaceliftProxy.Configuration;
 /// <item><term><c>app.baseUrl</c></term><description><c>Backstage:AppBaseUrl</c></description></item>
 /// <item><term><c>backend.cache.connection</c> when <c>backend.cache.store</c> is <c>redis</c></term><description><c>ConnectionStrings:Redis</c></description></item>
 /// <item><term><c>backend.auth.*</c></term><description><c>Backstage:Auth:*</c></description></item>
-/// <item><term><c>auth.*</c></term><description><c>Backstage:AuthBackend:*</c></description></item>
+/// <item><term><c>auth.identityTokenAlgorithm</c></term><description><c>Backstage:AuthBackend:IdentityTokenAlgorithm</c></description></item>
 /// <item><term><c>discovery.*</c></term><description><c>Backstage:Discovery:*</c></description></item>
 /// <item><term><c>permission.*</c></term><description><c>Backstage:Permission:*</c></description></item>
 /// </list>
@@ -41,9 +41,11 @@ internal static class BackstageAppConfig
         new("spacelift"),
         new("app", [new("baseUrl")]),
         new("backend", [new("baseUrl"), new("auth"), new("cache", [new("store"), new("connection")])]),
-        new("auth"),
+        // Only the settings read here: the rest of auth (providers and their secrets, often $file
+        // paths that exist only in Backstage's pod) must not be resolved.
+        new("auth", [new("identityTokenAlgorithm")]),
         new("discovery"),
-        new("permission"),
+        new("permission", [new("enabled")]),
     ];
 
     /// <summary>

@@ -927,16 +927,22 @@ public sealed class BackstageAppConfigTests
     }
 
     [Test]
-    public void Load_AuthSection_MapsToAuthBackend()
+    public void Load_AuthSection_MapsOnlyTokenAlgorithm()
     {
         var config = LoadYaml("""
             auth:
               identityTokenAlgorithm: ES256
               environment: production
+              providers:
+                github:
+                  production:
+                    clientSecret:
+                      $file: /var/run/secrets/only-in-backstage-pod
             """);
 
         Assert.That(config["Backstage:AuthBackend:IdentityTokenAlgorithm"], Is.EqualTo("ES256"));
-        Assert.That(config["Backstage:AuthBackend:Environment"], Is.EqualTo("production"));
+        Assert.That(config.ContainsKey("Backstage:AuthBackend:Environment"), Is.False);
+        Assert.That(config.Keys, Has.None.Contains("providers"), "secrets Backstage's pod alone can read are not resolved");
     }
 
     [Test]
@@ -1165,7 +1171,6 @@ public sealed class BackstageAppConfigTests
             ["Backstage:Auth:externalAccess:0:options:token"] = "ci-token",
             ["Backstage:Auth:externalAccess:0:options:subject"] = "ci",
             ["Backstage:Auth:externalAccess:0:accessRestrictions:0:plugin"] = "spacelift-io",
-            ["Backstage:AuthBackend:environment"] = "production",
             ["Backstage:Permission:enabled"] = "true",
             ["Spacelift:hostUrl"] = "acme.app.spacelift.io",
             ["Spacelift:apiKey"] = "01HKEY",
