@@ -6,6 +6,9 @@ namespace SpaceliftProxy.Configuration;
 
 internal static class ProxyConfiguration
 {
+    /// <summary>Largest request body Kestrel accepts; larger ones get 413.</summary>
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
     /// <summary>
     /// Adds the Backstage app-config files given with <c>--config</c> and binds every options class,
     /// validated at start-up.
@@ -23,6 +26,9 @@ internal static class ProxyConfiguration
             var environmentIndex = FindUnprefixedEnvironmentSource(sources);
             sources.Insert(environmentIndex, new MemoryConfigurationSource { InitialData = values });
         }
+
+        // The only body the service reads is a trigger's, at most 4 KB; anything far larger is refused early.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
 
         var services = builder.Services;
         services.AddOptions<SpaceliftOptions>()

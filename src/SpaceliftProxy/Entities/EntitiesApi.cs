@@ -13,10 +13,13 @@ internal static class EntitiesApi
         services.AddSingleton<BackstageCatalogClient>();
         services.AddSingleton<EntityStackService>();
         services.AddHttpClient(BackstageCatalogClient.HttpClientName, (provider, client) =>
-        {
-            client.Timeout = provider.GetRequiredService<IOptions<CatalogOptions>>().Value.CatalogTimeout;
-            client.DefaultRequestHeaders.UserAgent.ParseAdd("SpaceliftProxy/1.0");
-        });
+            {
+                client.Timeout = provider.GetRequiredService<IOptions<CatalogOptions>>().Value.CatalogTimeout;
+                client.DefaultRequestHeaders.UserAgent.ParseAdd("SpaceliftProxy/1.0");
+            })
+
+            // A redirect would send the caller's request on to wherever the catalog points; it is an error instead.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
 
         return services;
     }

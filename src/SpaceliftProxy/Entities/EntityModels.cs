@@ -8,7 +8,7 @@ namespace SpaceliftProxy.Entities;
 /// <param name="Stacks">Annotated stacks that Spacelift has: the <c>spacelift.io/stack-id</c> ones in annotation order, then those carrying the <c>spacelift.io/stack-label</c> label.</param>
 /// <param name="Missing">Ids from <c>spacelift.io/stack-id</c> that Spacelift has no stack for (deleted, renamed or not visible to the API key).</param>
 /// <param name="Invalid">Values in <c>spacelift.io/stack-id</c> that cannot be stack ids.</param>
-/// <param name="Message">Why the list is empty and what to add when the entity has no Spacelift annotation, else null.</param>
+/// <param name="Message">Why the list is empty or cut short, and what to add when the entity has no Spacelift annotation; else null.</param>
 internal sealed record EntityStacks(
     string EntityRef,
     IReadOnlyList<EntityStack> Stacks,

@@ -16,6 +16,9 @@ internal sealed class EntityStackService(BackstageCatalogClient catalog, StackSe
     /// <summary>Most stacks read from Spacelift at the same time for one entity, so a long list does not flood Spacelift.</summary>
     public const int MaxConcurrentStacks = 4;
 
+    /// <summary>Most stacks shown for one entity; each costs Spacelift calls on every page view.</summary>
+    public const int MaxStacks = 50;
+
     /// <summary>Text of <see cref="EntityStacks.Message"/> for an entity without Spacelift annotations.</summary>
     public const string NoAnnotationMessage =
         $"The entity has no {StackAnnotations.StackIdKey} or {StackAnnotations.StackLabelKey} annotation. Add {StackAnnotations.StackIdKey}: <stack id>[,<stack id>...] or {StackAnnotations.StackLabelKey}: <label> to its catalog-info.yaml.";
@@ -34,6 +37,19 @@ internal sealed class EntityStackService(BackstageCatalogClient catalog, StackSe
         }
 
         var stackIds = await ResolveStackIdsAsync(annotations, cancellationToken);
+        string? message = null;
+        if (stackIds.Count > MaxStacks)
+        {
+            message = $"The entity's annotations name {stackIds.Count} stacks; only the first {MaxStacks} are shown.";
+            stackIds = stackIds[..MaxStacks];
+        }
+        else if (stackIds.Count == 0 && annotations.InvalidIds.Count == 0)
+        {
+            message = annotations.Label is null
+                ? $"The {StackAnnotations.StackIdKey} annotation names no stack id."
+                : $"No stack carries the label '{annotations.Label}' of the {StackAnnotations.StackLabelKey} annotation.";
+        }
+
         var found = new EntityStack?[stackIds.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, stackIds.Count),
@@ -42,7 +58,7 @@ internal sealed class EntityStackService(BackstageCatalogClient catalog, StackSe
 
         var missing = stackIds.Where((_, index) => found[index] is null).ToArray();
 
-        return new EntityStacks(catalogEntity.EntityRef, [.. found.OfType<EntityStack>()], missing, annotations.InvalidIds, Message: null);
+        return new EntityStacks(catalogEntity.EntityRef, [.. found.OfType<EntityStack>()], missing, annotations.InvalidIds, message);
     }
 
     /// <summary>Returns the annotated ids, then the ids of stacks carrying the annotated label, each once.</summary>
@@ -52,7 +68,7 @@ internal sealed class EntityStackService(BackstageCatalogClient catalog, StackSe
         if (annotations.Label is { } label)
         {
             var list = await stacks.ListAsync(cancellationToken);
-            var labelled = StackFilter.From(space: null, labels: [label], states: null, text: null).Apply(list.Value);
+            var labelled = StackFilter.From(spaces: null, labels: [label], states: null, text: null).Apply(list.Value);
             ids.AddRange(labelled.Select(stack => stack.Id));
         }
 

@@ -14,8 +14,8 @@ internal sealed record StackAnnotations(IReadOnlyList<string> StackIds, IReadOnl
     /// <summary>One Spacelift label.</summary>
     public const string StackLabelKey = "spacelift.io/stack-label";
 
-    /// <summary>True when the entity names no stack in either annotation.</summary>
-    public bool IsEmpty => StackIds.Count == 0 && InvalidIds.Count == 0 && Label is null;
+    /// <summary>True when the entity carries neither annotation.</summary>
+    public bool IsEmpty { get; private init; }
 
     public static StackAnnotations From(IReadOnlyDictionary<string, string> annotations)
     {
@@ -36,6 +36,9 @@ internal sealed record StackAnnotations(IReadOnlyList<string> StackIds, IReadOnl
 
         var label = annotations.GetValueOrDefault(StackLabelKey)?.Trim();
 
-        return new StackAnnotations(ids, invalid, string.IsNullOrEmpty(label) ? null : label);
+        return new StackAnnotations(ids, invalid, string.IsNullOrEmpty(label) ? null : label)
+        {
+            IsEmpty = !annotations.ContainsKey(StackIdKey) && !annotations.ContainsKey(StackLabelKey),
+        };
     }
 }

@@ -23,6 +23,9 @@ internal static class ApiDocumentation
                 Description = "Serves the Spacelift Backstage plugin's REST contract from Spacelift's GraphQL API.",
             });
             options.SupportNonNullableReferenceTypes();
+
+            // Nullable references such as a run's delta must say so, which OpenAPI 3.0 allows only beside an allOf.
+            options.UseAllOfToExtendReferenceSchemas();
             options.CustomSchemaIds(type => type.Name);
             options.SchemaFilter<ErrorMemberSchemaFilter>();
             options.AddSecurityDefinition(BackstageSecurityFilter.SchemeName, BackstageSecurityFilter.Scheme);

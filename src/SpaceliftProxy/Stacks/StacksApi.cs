@@ -44,13 +44,13 @@ internal static class StacksApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         // Paths such as /stacks//trigger match no route above; answer them as bad input, not as a missing route.
-        stacks.MapMethods("/{**rest}", [HttpMethods.Get, HttpMethods.Post], MalformedStackPath)
+        stacks.MapMethods("/{**rest}", [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete], MalformedStackPath)
             .ExcludeFromDescription();
 
         return api;
     }
 
-    /// <param name="space">A space id, or a space name in any case.</param>
+    /// <param name="space">A space id, or a space name in any case. Repeated, any one of the spaces matches.</param>
     /// <param name="label">A label the stack must carry. Repeated, every label must match.</param>
     /// <param name="state">A stack state such as FAILED. Repeated, any one of the states matches.</param>
     /// <param name="q">Text the stack's name or description contains, in any case.</param>
@@ -58,7 +58,7 @@ internal static class StacksApi
         StackService stacks,
         HttpResponse response,
         TimeProvider time,
-        string? space,
+        string[]? space,
         string[]? label,
         string[]? state,
         string? q,
@@ -97,32 +97,29 @@ internal static class StacksApi
     /// </summary>
     public static ProblemHttpResult MalformedStackPath(string? rest, HttpRequest request, HttpResponse response)
     {
-        if (string.IsNullOrEmpty(rest))
-        {
-            // The list itself: GET is mapped, so this is another method.
-            return MethodNotAllowed(request, response, HttpMethods.Get);
-        }
-
-        if (rest.StartsWith('/'))
+        if (rest?.StartsWith('/') == true)
         {
             return ErrorResponses.BadRequest("The stack id is empty.");
         }
 
-        if (rest.Contains("/runs//", StringComparison.Ordinal))
+        if (rest?.Contains("/runs//", StringComparison.Ordinal) == true)
         {
             return ErrorResponses.BadRequest("The run id is empty.");
         }
 
-        var segments = rest.Split('/');
-        var isWriteRoute = segments is [_, "trigger"] or [_, "runs", _, "confirm" or "discard"];
+        string[] segments = string.IsNullOrEmpty(rest) ? [] : rest.Split('/');
+        var allowed = segments switch
+        {
+            [] or [_] or [_, "runs"] => HttpMethods.Get,
+            [_, "trigger"] or [_, "runs", _, "confirm" or "discard"] => HttpMethods.Post,
+            _ => null,
+        };
 
-        return isWriteRoute && HttpMethods.IsGet(request.Method)
-            ? MethodNotAllowed(request, response, HttpMethods.Post)
-            : ErrorResponses.NotFound($"No route matches {request.Method} {request.Path}.");
-    }
+        if (allowed is null || HttpMethods.Equals(allowed, request.Method))
+        {
+            return ErrorResponses.NotFound($"No route matches {request.Method} {request.Path}.");
+        }
 
-    private static ProblemHttpResult MethodNotAllowed(HttpRequest request, HttpResponse response, string allowed)
-    {
         response.Headers.Allow = allowed;
 
         return ErrorResponses.Problem(StatusCodes.Status405MethodNotAllowed, $"{request.Method} is not allowed on {request.Path}; use {allowed}.");

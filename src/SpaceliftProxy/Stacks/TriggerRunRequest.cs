@@ -64,7 +64,8 @@ internal sealed record TriggerRunRequest(string? CommitSha, string? RunType)
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json);
+            // A member given twice is ambiguous, so it is an error rather than the last one winning.
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException ex)
         {

@@ -334,6 +334,42 @@ public sealed class EntityStacksTests
     }
 
     [Test]
+    public async Task Entity_EmptyAnnotation_SaysSo()
+    {
+        _catalog.AddEntity("Component", "default", "empty", new Dictionary<string, string> { [IdAnnotation] = " , ," });
+
+        var (response, body) = await GetAsync("/api/spacelift-io/entities/component/default/empty/stacks");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(body.GetProperty("message").GetString(), Does.Contain("names no stack id"));
+    }
+
+    [Test]
+    public async Task Entity_LabelNoStackCarries_SaysSo()
+    {
+        _catalog.AddEntity("Component", "default", "unlabelled", new Dictionary<string, string> { [LabelAnnotation] = "team:nobody" });
+
+        var (response, body) = await GetAsync("/api/spacelift-io/entities/component/default/unlabelled/stacks");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(body.GetProperty("message").GetString(), Does.Contain("team:nobody"));
+    }
+
+    [Test]
+    public async Task Entity_MoreThan50Ids_FirstFiftyShown()
+    {
+        var ids = string.Join(',', Enumerable.Range(0, 60).Select(index => $"gone-{index}"));
+        _catalog.AddEntity("Component", "default", "many", new Dictionary<string, string> { [IdAnnotation] = ids });
+
+        var (response, body) = await GetAsync("/api/spacelift-io/entities/component/default/many/stacks");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(body.GetProperty("missing").GetArrayLength(), Is.EqualTo(50));
+        Assert.That(body.GetProperty("message").GetString(), Does.Contain("only the first 50"));
+        Assert.That(_spacelift.Requests.Count("GetStack"), Is.LessThanOrEqualTo(50));
+    }
+
+    [Test]
     public async Task Entity_CatalogDiscoveryEntry_UsedWithoutBaseUrl()
     {
         await using var proxy = ProxyFactory.For(_spacelift, configure: settings =>

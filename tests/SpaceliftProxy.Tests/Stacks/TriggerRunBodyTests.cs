@@ -123,6 +123,7 @@ public sealed class TriggerRunBodyTests
     [TestCase("""{"commitSha": "9fceb02",""", "not valid JSON", TestName = "Trigger_MalformedJson_Answers400")]
     [TestCase("""["PROPOSED"]""", "JSON object", TestName = "Trigger_JsonArray_Answers400")]
     [TestCase("\"PROPOSED\"", "JSON object", TestName = "Trigger_JsonString_Answers400")]
+    [TestCase("""{"commitSha": "9fceb02", "commitSha": "abcdef0"}""", "not valid JSON", TestName = "Trigger_DuplicateMember_Answers400")]
     public async Task Trigger_InvalidBody(string json, string expectedError)
     {
         var (response, body) = await PostAsync(json);

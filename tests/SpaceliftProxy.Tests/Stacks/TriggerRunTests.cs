@@ -125,6 +125,10 @@ public sealed class TriggerRunTests
     [TestCase("GET", "/api/spacelift-io/stacks/network-prod/trigger", "POST")]
     [TestCase("GET", "/api/spacelift-io/stacks/network-prod/runs/01HQ/confirm", "POST")]
     [TestCase("POST", "/api/spacelift-io/stacks", "GET")]
+    [TestCase("DELETE", "/api/spacelift-io/stacks", "GET")]
+    [TestCase("POST", "/api/spacelift-io/stacks/network-prod", "GET")]
+    [TestCase("DELETE", "/api/spacelift-io/stacks/network-prod/trigger", "POST")]
+    [TestCase("POST", "/api/spacelift-io/stacks/network-prod/runs", "GET")]
     public async Task Route_WrongMethod_Answers405WithAllow(string method, string path, string allowed)
     {
         await using var proxy = ProxyFactory.For(_spacelift);
