@@ -48,7 +48,7 @@ internal static class StartupGuard
         }
         catch (IOException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
-            await Console.Error.WriteLineAsync($"Spacelift Proxy cannot start: {ex.Message}. Choose another address with --urls.");
+            await Console.Error.WriteLineAsync($"Spacelift Proxy cannot start: {ex.Message.TrimEnd('.')}. Choose another address with --urls.");
         }
 
         return 1;

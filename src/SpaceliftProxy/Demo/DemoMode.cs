@@ -43,7 +43,9 @@ internal sealed partial class DemoMode : IAsyncDisposable
             }
         }
 
-        var spacelift = await FakeSpaceliftServer.StartAsync(new FakeSpaceliftOptions());
+        // Demo:SpaceliftPort fixes the stand-in's port, so a second instance can be pointed at it.
+        var spaceliftPort = builder.Configuration.GetValue("Demo:SpaceliftPort", 0);
+        var spacelift = await FakeSpaceliftServer.StartAsync(new FakeSpaceliftOptions { Port = spaceliftPort });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Spacelift:HostUrl"] = spacelift.BaseAddress.ToString(),
