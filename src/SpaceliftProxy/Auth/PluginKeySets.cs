@@ -14,6 +14,8 @@ namespace SpaceliftProxy.Auth;
 /// sets with keys are kept. A stream of tokens with made-up plugin ids therefore costs Backstage at
 /// most <see cref="Capacity"/> requests per refetch interval.
 /// </remarks>
+// NOTE: a flood of tokens naming made-up plugins fills the table, and a plugin this replica has
+// not seen before is then rejected until the flood stops; plugins with cached keys are not affected.
 internal sealed class PluginKeySets
 {
     public const int Capacity = 64;

@@ -11,6 +11,9 @@ namespace SpaceliftProxy.Caching;
 /// </summary>
 /// <remarks>
 /// Replicas that miss a message while Redis is down fall back on the entries' short lifetimes.
+/// NOTE: a fetch that started before the write can store its older answer after the removal; that
+/// answer then lives for the entry's lifetime (seconds), because HybridCache offers no way to
+/// discard a factory's result.
 /// </remarks>
 internal sealed partial class CacheInvalidation(
     HybridCache cache,
