@@ -20,7 +20,7 @@ internal sealed class TriggerBudget(IOptions<BackstageAuthOptions> options, Time
     /// <summary>Maximum triggers per caller and minute; 0 means no limit.</summary>
     public int PerMinute => options.Value.TriggersPerMinute;
 
-    /// <summary>Reserves a trigger for <paramref name="caller"/>, or says how long until one is free.</summary>
+    /// <summary>Reserves a trigger for <paramref name="caller"/>, or returns how long until one is free.</summary>
     public bool TryReserve(string caller, out long reservation, out TimeSpan retryAfter)
     {
         var now = time.GetUtcNow().UtcTicks;
@@ -109,7 +109,7 @@ internal sealed class TriggerBudgetFilter(TriggerBudget budget) : IEndpointFilte
 
         var httpContext = context.HttpContext;
 
-        // Without the credentials barrier, anonymous callers are told apart by IP address.
+        // Without the credentials barrier, anonymous callers are distinguished by IP address.
         var caller = httpContext.Features.Get<BackstageCredentials>()?.Subject ?? $"anonymous:{httpContext.Connection.RemoteIpAddress}";
         if (!budget.TryReserve(caller, out var reservation, out var retryAfter))
         {
@@ -117,7 +117,7 @@ internal sealed class TriggerBudgetFilter(TriggerBudget budget) : IEndpointFilte
             httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
             var message = $"{caller} has triggered {budget.PerMinute} runs within the last minute, the limit set by Backstage:Auth:TriggersPerMinute. Try again in {seconds} s.";
 
-            // The audit filter around this one records the answer as rate-limited.
+            // The audit filter around this one records the response as rate-limited.
             return ErrorResponses.Problem(StatusCodes.Status429TooManyRequests, message);
         }
 

@@ -11,8 +11,8 @@ namespace SpaceliftProxy.Caching;
 /// </summary>
 /// <remarks>
 /// Replicas that miss a message while Redis is down fall back on the entries' short lifetimes.
-/// NOTE: a fetch that started before the write can store its older answer after the removal; that
-/// answer then lives for the entry's lifetime (seconds), because HybridCache offers no way to
+/// NOTE: a fetch that started before the write can store its older result after the removal. That
+/// result then lives for the entry's lifetime (seconds), because HybridCache offers no way to
 /// discard a factory's result.
 /// </remarks>
 internal sealed partial class CacheInvalidation(
@@ -101,7 +101,7 @@ internal sealed partial class CacheInvalidation(
 
         try
         {
-            // WaitAsync bounds the wait even when Redis accepts the connection but does not answer.
+            // WaitAsync bounds the wait even when Redis accepts the connection but does not respond.
             var multiplexer = await redis.GetAsync().WaitAsync(_redisTimeout);
             await multiplexer.GetSubscriber()
                 .PublishAsync(RedisChannel.Literal(keys.InvalidationChannel), $"{_instanceId} {stackId}")

@@ -8,7 +8,7 @@ using SpaceliftProxy.Spacelift;
 
 namespace SpaceliftProxy.Caching;
 
-/// <summary>Where a cached answer came from.</summary>
+/// <summary>Where a cached value came from.</summary>
 internal enum CacheOutcome
 {
     /// <summary>Served from memory or Redis within its lifetime.</summary>
@@ -37,7 +37,7 @@ internal sealed record CacheResult<T>(T Value, CacheOutcome Outcome, DateTimeOff
 internal sealed record CacheEnvelope<T>(T Value, DateTimeOffset FetchedAt);
 
 /// <summary>
-/// Cache-aside for Spacelift reads: the one place that decides how long answers are reused and
+/// Cache-aside for Spacelift reads: the one place that decides how long responses are reused and
 /// what happens when Spacelift fails. Concurrent misses for a key share one fetch. Every good
 /// fetch also stores a last good copy, kept for <see cref="CacheOptions.StaleIfErrorWindow"/>, which
 /// is served when Spacelift is unavailable, slow or rate limiting.
@@ -129,7 +129,7 @@ internal sealed partial class ResponseCache(
 
     /// <summary>
     /// True for failures of Spacelift itself. A rejected key, missing permission or unknown stack
-    /// is an answer, not an outage, and is returned as is.
+    /// is a response, not an outage, and is returned as is.
     /// </summary>
     private static bool CanBridge(SpaceliftException exception) =>
         exception is SpaceliftUnavailableException
@@ -151,8 +151,8 @@ internal sealed partial class ResponseCache(
 
     private sealed class FetchState<T>(ResponseCache owner, CacheEntry entry, Func<CancellationToken, Task<T>> fetch)
     {
-        // HybridCache runs the fetch without the caller's execution context, which would start
-        // the call to Spacelift in a trace of its own; the fetch rejoins the caller's trace.
+        // HybridCache runs the fetch without the caller's execution context, so the call to
+        // Spacelift would start a trace of its own. The fetch rejoins the caller's trace instead.
         private readonly Activity? _caller = Activity.Current;
 
         public bool Fetched { get; private set; }

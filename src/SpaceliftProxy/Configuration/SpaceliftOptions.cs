@@ -26,7 +26,7 @@ internal sealed class SpaceliftOptions
     [Required(ErrorMessage = "Spacelift:ApiSecret is missing: set it, or SPACELIFT_API_SECRET, to the API key secret (spacelift.apiSecret in app-config.yaml)")]
     public string ApiSecret { get; set; } = "";
 
-    /// <summary>When true, every route that would change Spacelift answers 403. Default false.</summary>
+    /// <summary>When true, every route that would change Spacelift returns 403. Default false.</summary>
     public bool ReadOnly { get; set; }
 
     /// <summary>Longest time one call to Spacelift may take, retries included. Default 30 s.</summary>
@@ -37,7 +37,7 @@ internal sealed class SpaceliftOptions
     public SpaceliftHost Host => SpaceliftHost.Parse(HostUrl);
 }
 
-/// <summary>Checks that a setting holds a Spacelift account host that <see cref="SpaceliftHost"/> accepts.</summary>
+/// <summary>Checks that a setting contains a Spacelift account host that <see cref="SpaceliftHost"/> accepts.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 internal sealed class SpaceliftHostUrlAttribute : ValidationAttribute
 {

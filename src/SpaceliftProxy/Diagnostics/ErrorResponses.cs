@@ -10,13 +10,13 @@ namespace SpaceliftProxy.Diagnostics;
 
 /// <summary>
 /// The one place that decides which HTTP status and message a failure becomes. Every non-2xx
-/// answer is RFC 9457 problem details with an <c>error</c> string member, because the Spacelift
+/// response is RFC 9457 problem details with an <c>error</c> string member, because the Spacelift
 /// frontend shows <c>(await response.json()).error</c>. There is no top-level <c>response</c>
 /// member, which Backstage's error parser would misread.
 /// </summary>
 internal static partial class ErrorResponses
 {
-    /// <summary>Adds problem details for every error answer, with the <c>error</c> member.</summary>
+    /// <summary>Adds problem details for every error response, with the <c>error</c> member.</summary>
     public static IServiceCollection AddErrorResponses(this IServiceCollection services)
     {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
@@ -38,7 +38,7 @@ internal static partial class ErrorResponses
         return services;
     }
 
-    /// <summary>Turns exceptions and empty error answers (unknown route, wrong method) into problem details.</summary>
+    /// <summary>Turns exceptions and empty error responses (unknown route, wrong method) into problem details.</summary>
     public static IApplicationBuilder UseErrorResponses(this IApplicationBuilder app)
     {
         app.UseExceptionHandler();
@@ -56,8 +56,8 @@ internal static partial class ErrorResponses
     public static ProblemHttpResult Problem(int status, string error) => TypedResults.Problem(detail: error, statusCode: status);
 
     /// <summary>
-    /// Returns the status code and message an expected exception becomes, or null for one nobody
-    /// expected, which becomes a 500.
+    /// Returns the status code and message an expected exception becomes, or null for an unexpected
+    /// exception, which becomes a 500.
     /// </summary>
     public static (int Status, string Message)? Describe(Exception exception) => exception switch
     {

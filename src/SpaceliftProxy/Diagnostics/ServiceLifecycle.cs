@@ -5,7 +5,7 @@ namespace SpaceliftProxy.Diagnostics;
 
 /// <summary>
 /// Tracks whether the service should receive traffic: not before start-up has finished, and not
-/// from the moment shutdown begins. On shutdown it holds the server open for
+/// from the moment shutdown begins. On shutdown it keeps the server open for
 /// <see cref="ShutdownOptions.DrainDelay"/> with readiness already failing, so load balancers drain
 /// it before it stops listening.
 /// </summary>

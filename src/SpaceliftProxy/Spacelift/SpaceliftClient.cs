@@ -149,7 +149,7 @@ internal sealed partial class SpaceliftClient(
             cursor = connection.PageInfo.EndCursor;
             if (string.IsNullOrEmpty(cursor) || !seenCursors.Add(cursor))
             {
-                throw new SpaceliftInvalidResponseException("Spacelift's searchStacks said more pages follow but gave no new cursor.");
+                throw new SpaceliftInvalidResponseException("Spacelift's searchStacks reported more pages but returned no new cursor.");
             }
         }
 
@@ -157,14 +157,14 @@ internal sealed partial class SpaceliftClient(
     }
 
     /// <summary>
-    /// Sends an operation; when Spacelift answers <c>unauthorized</c>, drops that token and sends it
-    /// once more with a new one. A second refusal means the key lacks access, not that it expired.
+    /// Sends an operation. When Spacelift returns <c>unauthorized</c>, drops that token and sends the
+    /// operation once more with a new one. A second rejection means the key lacks access, not that it expired.
     /// </summary>
     private async Task<SpaceliftResponse<TData>> ExecuteAsync<TVariables, TData>(GraphQLOperation operation, TVariables variables, CancellationToken cancellationToken)
         where TData : class
     {
-        // Obtain the token first, so that a slow key exchange does not eat into the operation's
-        // own attempt timeout; the token handler then finds it ready.
+        // Obtain the token first, so that a slow key exchange does not use up the operation's own
+        // attempt timeout. The token handler then finds the token ready.
         await tokens.GetTokenAsync(cancellationToken);
 
         try
@@ -189,8 +189,8 @@ internal sealed partial class SpaceliftClient(
     }
 
     /// <summary>
-    /// Sends a mutation on one stack. Spacelift may answer <c>unauthorized</c> for a stack that does
-    /// not exist, so a refusal is followed by a look-up that tells "no such stack" from "no access".
+    /// Sends a mutation on one stack. Spacelift may return <c>unauthorized</c> for a stack that does
+    /// not exist, so a rejection is followed by a look-up that tells "no such stack" from "no access".
     /// </summary>
     private async Task<SpaceliftResponse<TData>> ExecuteOnStackAsync<TVariables, TData>(
         GraphQLOperation operation, TVariables variables, string stackId, string? runId, CancellationToken cancellationToken)
@@ -224,7 +224,7 @@ internal sealed partial class SpaceliftClient(
 
     private static SpaceliftException RequireResult<TData>(SpaceliftResponse<TData> response, GraphQLOperation operation) =>
         response.Errors.Count == 0
-            ? new SpaceliftInvalidResponseException($"Spacelift answered {operation.Name} without a result.")
+            ? new SpaceliftInvalidResponseException($"Spacelift returned no result for {operation.Name}.")
             : SpaceliftTransport.FailureFor(response.Errors, operation);
 
     /// <summary>

@@ -28,7 +28,7 @@ internal sealed class SpaceliftAccessDeniedException(string message) : Spacelift
 }
 
 /// <summary>
-/// Spacelift answered <c>unauthorized</c>. Raised inside the client, which refreshes the token and
+/// Spacelift returned <c>unauthorized</c>. Raised inside the client, which refreshes the token and
 /// retries once; callers see <see cref="SpaceliftAccessDeniedException"/> if that fails too.
 /// </summary>
 internal sealed class SpaceliftUnauthorizedException(string message, long tokenGeneration) : SpaceliftException(message)
@@ -51,13 +51,13 @@ internal sealed class SpaceliftMachineSessionException(string message) : Spaceli
     public override string Kind => "machine_session";
 }
 
-/// <summary>Spacelift answered with a GraphQL error that has no more specific meaning.</summary>
+/// <summary>Spacelift returned a GraphQL error that has no more specific meaning.</summary>
 internal sealed class SpaceliftRequestFailedException(string message) : SpaceliftException(message)
 {
     public override string Kind => "request_failed";
 }
 
-/// <summary>Spacelift answered, but not with data of the expected shape (invalid JSON, missing fields).</summary>
+/// <summary>Spacelift responded, but not with data of the expected shape (invalid JSON, missing fields).</summary>
 internal sealed class SpaceliftInvalidResponseException(string message, Exception? innerException = null)
     : SpaceliftException(message, innerException)
 {
@@ -76,7 +76,7 @@ internal sealed class SpaceliftRateLimitedException(string message, TimeSpan? re
 {
     public override string Kind => "rate_limited";
 
-    /// <summary>How long Spacelift asked callers to wait, when it said.</summary>
+    /// <summary>How long Spacelift asked callers to wait, or null when its response did not say.</summary>
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }
 

@@ -173,7 +173,7 @@ internal sealed partial class SpaceliftTokenSource : IDisposable
 
         if (user?.Jwt is not { Length: > 0 } jwt)
         {
-            // A null apiKeyUser without an error is how Spacelift answers an unknown key id.
+            // A null apiKeyUser without an error is how Spacelift responds to an unknown key id.
             throw Reject("no such API key");
         }
 
@@ -208,7 +208,7 @@ internal sealed partial class SpaceliftTokenSource : IDisposable
         var lifetime = validUntil - now;
         if (lifetime <= TimeSpan.Zero)
         {
-            // The clocks disagree; use the token briefly and let an unauthorized answer renew it.
+            // The clocks disagree; use the token briefly and let an unauthorized response renew it.
             return now + TimeSpan.FromSeconds(30);
         }
 

@@ -26,7 +26,7 @@ internal sealed class StackService(
     /// <summary>How long one stack's details are reused.</summary>
     public TimeSpan DetailsLifetime => _detailsLifetime;
 
-    /// <summary>Returns every stack the API key sees. Concurrent misses share one call to Spacelift.</summary>
+    /// <summary>Returns every stack the API key can read. Concurrent misses share one call to Spacelift.</summary>
     public Task<CacheResult<IReadOnlyList<StackSummary>>> ListAsync(CancellationToken cancellationToken) =>
         cache.GetOrFetchAsync<IReadOnlyList<StackSummary>>(
             _listEntry,
@@ -62,7 +62,7 @@ internal sealed class StackService(
         // The run exists now whatever the caller does, so the cache is cleaned even if they hang up.
         await invalidation.StackChangedAsync(stackId, CancellationToken.None);
 
-        var runId = run.Id ?? throw new SpaceliftInvalidResponseException("Spacelift's runTrigger answer has no run id.");
+        var runId = run.Id ?? throw new SpaceliftInvalidResponseException("Spacelift's runTrigger response has no run id.");
 
         return new TriggeredRun(runId, run.State, run.Type, _host.RunPage(stackId, runId));
     }

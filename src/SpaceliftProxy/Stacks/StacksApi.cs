@@ -43,7 +43,7 @@ internal static class StacksApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        // Paths such as /stacks//trigger match no route above; answer them as bad input, not as a missing route.
+        // Paths such as /stacks//trigger match no route above; they are bad input, not a missing route.
         stacks.MapMethods("/{**rest}", [HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Patch, HttpMethods.Delete], MalformedStackPath)
             .ExcludeFromDescription();
 
